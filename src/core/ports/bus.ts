@@ -1,0 +1,18 @@
+/**
+ * The fan-out channel between stategate instances. It is a fast path only: events are read from the
+ * log, so a lost bus message delays an event but never loses it (G5). Peer messages travel only here.
+ */
+export interface BusProvider {
+  readonly name: string;
+  publish(topic: string, payload: string): Promise<void>;
+  /** Delivers every payload published on `topic` (by any instance) after the returned promise resolves. */
+  subscribe(topic: string, handler: (payload: string) => void): Promise<Unsubscribe>;
+  /**
+   * Claims `key` cluster-wide for `ttlMs`: resolves true for exactly one caller across all instances.
+   * Consumer groups use it so that each item reaches one member of a group, wherever it is connected.
+   */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export type Unsubscribe = () => Promise<void>;
