@@ -1,0 +1,21 @@
+import { randomUUID } from 'node:crypto';
+
+/** A provider factory: contract suites call it once per test and close what it returns. */
+export type Factory<T> = () => T | Promise<T>;
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A name no earlier test or run used, so suites stay independent on shared backends (one Redis for
+ * every test) where a memory provider would start empty anyway.
+ */
+export const unique = (label: string) => `${label}-${randomUUID()}`;
+
+/** Polls until `check` holds; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
