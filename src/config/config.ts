@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import type { Limits } from '../core/limits.js';
+import { envSchema, notYetSupported } from './env-schema.js';
+
+export type StorageConfig = { name: 'sqlite'; path: string };
+export type BusConfig = { name: 'memory' };
+
+/** The server's whole configuration: complete, validated and frozen at start. */
+export interface Config {
+  port: number;
+  /** The address to listen on; loopback in protected mode. */
+  host: string;
+  /** No JWKS and auth not explicitly disabled: loopback only (DESIGN.md §5). */
+  protectedMode: boolean;
+  authDisabled: boolean;
+  logLevel: string;
+  storage: StorageConfig;
+  cache: BusConfig;
+  channel: BusConfig;
+  cors: { origins: string[]; methods: string[]; headers: string[] };
+  limits: Limits;
+  subscriptionsPerConnection: number;
+  shutdownTimeoutMs: number;
+}
+
+/** A configuration value that stops the server; the message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const DEFAULT_SQLITE_PATH = './data/stategate.db';
+
+/**
+ * Reads the environment, with a `.env` file in the working directory underneath it (real environment
+ * variables win), and validates it into a frozen Config. Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const merged = { ...readDotenv(cwd), ...definedOnly(env) };
+  for (const [name, feature] of Object.entries(notYetSupported)) {
+    if (merged[name]) {
+      throw new ConfigError(`${name}: ${feature} is not available in this build yet; unset ${name} to start`);
+    }
+  }
+  const stategateVars = Object.fromEntries(Object.entries(merged).filter(([k]) => k.startsWith('STATEGATE_')));
+  const parsed = envSchema.strict().safeParse(stategateVars);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: unknown variable`;
+      return `${issue.path.join('.')}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const protectedMode = !e.STATEGATE_AUTH_DISABLED;
+  const storage = e.STATEGATE_STORAGE_PROVIDER;
+  const mutexMax = e.STATEGATE_MUTEX_MAX_TTL_MS;
+  if (e.STATEGATE_MUTEX_DEFAULT_TTL_MS > mutexMax) {
+    throw new ConfigError('STATEGATE_MUTEX_DEFAULT_TTL_MS: must not exceed STATEGATE_MUTEX_MAX_TTL_MS');
+  }
+  const config: Config = {
+    port: e.STATEGATE_PORT,
+    host: protectedMode ? '127.0.0.1' : (e.STATEGATE_HOST ?? '0.0.0.0'),
+    protectedMode,
+    authDisabled: e.STATEGATE_AUTH_DISABLED,
+    logLevel: e.STATEGATE_LOG_LEVEL ?? (e.STATEGATE_DEBUG ? 'debug' : 'info'),
+    storage: { name: 'sqlite', path: storage.path ?? storage.addr ?? DEFAULT_SQLITE_PATH },
+    cache: e.STATEGATE_CACHE_PROVIDER,
+    channel: e.STATEGATE_CHANNEL_PROVIDER ?? e.STATEGATE_CACHE_PROVIDER,
+    cors: {
+      origins: e.STATEGATE_CORS_ALLOW_ORIGINS,
+      methods: e.STATEGATE_CORS_ALLOW_METHODS,
+      headers: e.STATEGATE_CORS_ALLOW_HEADERS,
+    },
+    limits: {
+      streamBuffer: e.STATEGATE_STREAM_BUFFER,
+      searchLimitCap: e.STATEGATE_SEARCH_LIMIT_CAP,
+      globLength: e.STATEGATE_GLOB_LENGTH,
+      jsonDepth: e.STATEGATE_JSON_DEPTH,
+      mutexDefaultTtlMs: e.STATEGATE_MUTEX_DEFAULT_TTL_MS,
+      mutexMaxTtlMs: mutexMax,
+      logPollMs: e.STATEGATE_LOG_POLL_MS,
+    },
+    subscriptionsPerConnection: e.STATEGATE_SUBSCRIPTIONS_PER_CONNECTION,
+    shutdownTimeoutMs: e.STATEGATE_SHUTDOWN_TIMEOUT_MS,
+  };
+  return deepFreeze(config);
+}
+
+function readDotenv(cwd: string): Record<string, string> {
+  const file = resolve(cwd, '.env');
+  return existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

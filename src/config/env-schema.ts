@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** Booleans as the seed writes them: true/false (also 1/0, yes/no), case-insensitive. */
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const list = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const json = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"name": "sqlite"}' });
+    return z.NEVER;
+  }
+});
+
+/** Providers in the seed's JSON form: `{"name": "...", "addr": "...", ...}`. */
+const storageProvider = json.pipe(
+  z.discriminatedUnion('name', [
+    z.object({ name: z.literal('sqlite'), path: z.string().min(1).optional(), addr: z.string().min(1).optional() }),
+  ]),
+);
+
+const busProvider = json.pipe(z.discriminatedUnion('name', [z.object({ name: z.literal('memory') })]));
+
+/**
+ * Every environment variable stategate reads, with its default. Unknown STATEGATE_* variables are
+ * reported too (a typo must not silently fall back to a default).
+ */
+export const envSchema = z.object({
+  STATEGATE_PORT: int(0, 65535).default(8080),
+  STATEGATE_HOST: z.string().trim().min(1).optional(),
+  STATEGATE_DEBUG: bool.default(false),
+  STATEGATE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
+  STATEGATE_AUTH_DISABLED: bool.default(false),
+  STATEGATE_STORAGE_PROVIDER: storageProvider.default({ name: 'sqlite' }),
+  STATEGATE_CACHE_PROVIDER: busProvider.default({ name: 'memory' }),
+  STATEGATE_CHANNEL_PROVIDER: busProvider.optional(),
+  STATEGATE_CORS_ALLOW_ORIGINS: list.default(['*']),
+  STATEGATE_CORS_ALLOW_METHODS: list.default(['POST', 'GET', 'PUT', 'PATCH', 'DELETE']),
+  STATEGATE_CORS_ALLOW_HEADERS: list.default(['*']),
+  STATEGATE_STREAM_BUFFER: int(1, 1_000_000).default(1024),
+  STATEGATE_SEARCH_LIMIT_CAP: int(1, 100_000).default(1000),
+  STATEGATE_GLOB_LENGTH: int(1, 4096).default(256),
+  STATEGATE_JSON_DEPTH: int(1, 256).default(32),
+  STATEGATE_MUTEX_DEFAULT_TTL_MS: int(1, 86_400_000).default(60_000),
+  STATEGATE_MUTEX_MAX_TTL_MS: int(1, 86_400_000).default(3_600_000),
+  STATEGATE_LOG_POLL_MS: int(10, 3_600_000).default(1000),
+  STATEGATE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  STATEGATE_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(100),
+});
+
+/**
+ * Variables the seed defines whose features are not in this build yet. Setting one stops the server:
+ * running without the authentication or TLS it asks for would be silently less safe than configured.
+ */
+export const notYetSupported: Record<string, string> = {
+  STATEGATE_JWKS_URI: 'JWT authentication',
+  STATEGATE_JWT_ISSUER: 'JWT authentication',
+  STATEGATE_JWT_AUDIENCE: 'JWT authentication',
+  STATEGATE_REQUEST_POLICY: 'request policies',
+  STATEGATE_RESPONSE_POLICY: 'response policies',
+  STATEGATE_TLS_CERT_FILE: 'TLS',
+  STATEGATE_TLS_KEY_FILE: 'TLS',
+};

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { StategateApi } from './api.js';
+import { type Clock, createSystemClock } from './clock.js';
+import { Guard } from './guard.js';
+import { defaultLimits, type Limits } from './limits.js';
+import { Method } from './methods.js';
+import type { AccessPolicy } from './ports/access.js';
+import type { BusProvider } from './ports/bus.js';
+import type { CacheProvider, MutexProvider } from './ports/cache.js';
+import { type Logger, silentLogger } from './ports/logger.js';
+import type { StorageProvider } from './ports/storage.js';
+import { CacheService } from './services/cache.js';
+import { EntityService } from './services/entities.js';
+import { EventService } from './services/events.js';
+import { MutexService } from './services/mutex.js';
+import { PeerService } from './services/peers.js';
+import { EventHub } from './stream/event-hub.js';
+import { MessageHub } from './stream/message-hub.js';
+
+export interface StategateDeps {
+  storage: StorageProvider;
+  bus: BusProvider;
+  cache: CacheProvider;
+  mutex: MutexProvider;
+  access: AccessPolicy;
+  limits?: Partial<Limits>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** A running core: the API every transport calls, stream statistics, and an orderly shutdown. */
+export interface Stategate {
+  api: StategateApi;
+  stats(): { eventSubscribers: number; messageSubscribers: number; bufferedItems: number; logPosition: number };
+  /** Ends every stream (UNAVAILABLE), then closes the providers. */
+  close(): Promise<void>;
+}
+
+/** Wires the services to their providers behind the guard, and starts the stream hubs. */
+export async function createStategate(deps: StategateDeps): Promise<Stategate> {
+  const limits: Limits = { ...defaultLimits, ...deps.limits };
+  const clock = deps.clock ?? createSystemClock();
+  const logger = deps.logger ?? silentLogger;
+  const newId = () => randomUUID();
+
+  const eventHub = new EventHub(deps.storage, deps.bus, limits, logger);
+  const messageHub = new MessageHub(deps.bus, limits, logger);
+  await eventHub.start();
+  await messageHub.start();
+
+  const entities = new EntityService({ storage: deps.storage, hub: eventHub, clock, limits, newId });
+  const events = new EventService(deps.storage, eventHub, limits);
+  const peers = new PeerService(messageHub, clock, limits, newId);
+  const cache = new CacheService(deps.cache, clock, limits);
+  const mutex = new MutexService(deps.mutex, clock, limits);
+  const guard = new Guard(deps.access);
+
+  const api: StategateApi = {
+    entities: {
+      set: (ctx, input) =>
+        guard.unary(Method.entitySet, ctx, () => entities.validateInput(input), (i, claims) => entities.set(i, claims)),
+      edit: (ctx, input) =>
+        guard.unary(Method.entityEdit, ctx, () => entities.validateInput(input), (i, claims) => entities.edit(i, claims)),
+      revert: (ctx, ref) =>
+        guard.unary(
+          Method.entityRevert,
+          ctx,
+          () => entities.validateEventRef(ref),
+          (i, claims) => entities.revert(i, claims),
+        ),
+      get: (ctx, ref) => guard.unary(Method.entityGet, ctx, () => entities.validateRef(ref), (i) => entities.get(i)),
+      getMany: async (ctx, keys) => {
+        // Each key is decided as its own Get, so a batched read withholds exactly what single Gets would.
+        const found = await guard.list(
+          Method.entityGet,
+          ctx,
+          () => keys,
+          (k) => entities.getMany(k),
+        );
+        const byKey = new Map(found.filter((e) => e !== null).map((e) => [keyOf(e), e]));
+        return keys.map((k) => byKey.get(keyOf(k)) ?? null);
+      },
+      del: (ctx, ref) =>
+        guard.unary(Method.entityDel, ctx, () => entities.validateRef(ref), (i, claims) => entities.del(i, claims)),
+      search: (ctx, opts) =>
+        guard.list(Method.entitySearch, ctx, () => entities.validateSearch(opts), (q) => entities.search(q)),
+    },
+    events: {
+      stream: (ctx, opts) =>
+        guard.stream(Method.eventStream, ctx, () => events.validateStream(opts), (o) => events.stream(o)),
+      search: (ctx, opts) =>
+        guard.list(Method.eventSearch, ctx, () => events.validateSearch(opts), (q) => events.search(q)),
+      get: (ctx, ref) => guard.unary(Method.eventGet, ctx, () => entities.validateEventRef(ref), (r) => events.get(r)),
+    },
+    peers: {
+      broadcast: (ctx, message) =>
+        guard.unary(
+          Method.peerBroadcast,
+          ctx,
+          () => peers.validateMessage(message),
+          (m, claims) => peers.broadcast(m, claims),
+        ),
+      stream: (ctx, opts) =>
+        guard.stream(Method.peerStream, ctx, () => peers.validateStream(opts), (o) => peers.stream(o)),
+    },
+    cache: {
+      set: (ctx, entry) => guard.unary(Method.cacheSet, ctx, () => cache.validateEntry(entry), (e) => cache.set(e)),
+      get: (ctx, ref) => guard.unary(Method.cacheGet, ctx, () => cache.validateRef(ref), (r) => cache.get(r)),
+      del: (ctx, ref) => guard.unary(Method.cacheDel, ctx, () => cache.validateRef(ref), (r) => cache.del(r)),
+    },
+    mutex: {
+      lock: (ctx, request) =>
+        guard.unary(Method.mutexLock, ctx, () => mutex.validateLock(request), (r) => mutex.lock(r)),
+      unlock: (ctx, ref) => guard.unary(Method.mutexUnlock, ctx, () => mutex.validateUnlock(ref), (r) => mutex.unlock(r)),
+    },
+  };
+
+  return {
+    api,
+    stats: () => ({
+      eventSubscribers: eventHub.stats.subscribers,
+      messageSubscribers: messageHub.stats.subscribers,
+      bufferedItems: eventHub.stats.buffered + messageHub.stats.buffered,
+      logPosition: eventHub.stats.position,
+    }),
+    async close() {
+      await eventHub.close();
+      await messageHub.close();
+      const results = await Promise.allSettled([
+        deps.storage.close(),
+        deps.bus.close(),
+        deps.cache.close(),
+        deps.mutex.close(),
+      ]);
+      for (const result of results) {
+        if (result.status === 'rejected') logger.error({ err: result.reason }, 'a provider failed to close');
+      }
+    },
+  };
+}
+
+function keyOf(key: { domain: string; type: string; key: string }): string {
+  return JSON.stringify([key.domain, key.type, key.key]);
+}

@@ -1,0 +1,134 @@
+import type { Subscription } from '../api.js';
+import { exhausted, StategateError } from '../errors.js';
+
+/**
+ * One subscriber's bounded buffer, and the async iterator it reads from. Live items are `offer`ed and
+ * never wait: when the buffer is full the subscriber is cut off with RESOURCE_EXHAUSTED and its buffer
+ * dropped, so one slow reader costs bounded memory and slows nobody else. Replayed items are `put`,
+ * which waits for room instead, because the replay reads the log at the reader's pace.
+ */
+export class Outbox<T> implements Subscription<T> {
+  private items: T[] = [];
+  private head = 0;
+  private failure: StategateError | null = null;
+  private closed = false;
+  private reader: ((result: IteratorResult<T>) => void) | null = null;
+  private readerFailed: ((err: unknown) => void) | null = null;
+  private roomWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly capacity: number,
+    private readonly onClose: () => void,
+  ) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Hands a live item over; false when the subscriber is closed or was just cut off for being full. */
+  offer(item: T): boolean {
+    if (this.closed) return false;
+    if (this.deliver(item)) return true;
+    if (this.size >= this.capacity) {
+      this.fail(exhausted(`subscriber buffer of ${this.capacity} items overflowed: resume from your last position`));
+      return false;
+    }
+    this.items.push(item);
+    return true;
+  }
+
+  /** Hands a replayed item over, waiting for room; false once the subscriber is closed. */
+  async put(item: T): Promise<boolean> {
+    while (!this.closed && this.size >= this.capacity) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    if (this.closed) return false;
+    if (!this.deliver(item)) this.items.push(item);
+    return true;
+  }
+
+  /** Ends the stream with an error the reader sees after nothing else (buffered items are dropped). */
+  fail(err: StategateError): void {
+    if (this.closed) return;
+    this.failure = err;
+    this.items = [];
+    this.head = 0;
+    this.finish();
+    if (this.readerFailed) {
+      const reject = this.readerFailed;
+      this.reader = null;
+      this.readerFailed = null;
+      reject(err);
+    }
+  }
+
+  /** Ends the stream normally; the reader drains nothing more. */
+  close(): void {
+    if (this.closed) return;
+    this.items = [];
+    this.head = 0;
+    this.finish();
+    if (this.reader) {
+      const resolve = this.reader;
+      this.reader = null;
+      this.readerFailed = null;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => this.next(),
+      return: async () => {
+        this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private next(): Promise<IteratorResult<T>> {
+    if (this.size > 0) {
+      const value = this.items[this.head]!;
+      this.head += 1;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      this.wakeOneWriter();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.reader = resolve;
+      this.readerFailed = reject;
+    });
+  }
+
+  /** Gives the item straight to a waiting reader, if there is one. */
+  private deliver(item: T): boolean {
+    if (!this.reader) return false;
+    const resolve = this.reader;
+    this.reader = null;
+    this.readerFailed = null;
+    resolve({ value: item, done: false });
+    return true;
+  }
+
+  private wakeOneWriter(): void {
+    this.roomWaiters.shift()?.();
+  }
+
+  private finish(): void {
+    this.closed = true;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    this.onClose();
+  }
+}
+
+/** An error for subscribers that are ended because the server is shutting down. */
+export const shuttingDown = () => new StategateError('UNAVAILABLE', 'server is shutting down: reconnect and resume');

@@ -1,0 +1,94 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/config.js';
+import { createStategate, type Stategate } from '../core/stategate.js';
+import type { AppLogger } from '../logger.js';
+import { createAllowAllPolicy } from '../policy/allow-all.js';
+import { createBus, createCacheAndMutex, createStorage } from '../providers/index.js';
+import { createGraphqlServer } from './graphql.js';
+
+export const GRAPHQL_PATH = '/api/graphql';
+
+/** A running server. */
+export interface App {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  config: Config;
+  stategate: Stategate;
+  httpServer: Server;
+  /** Graceful shutdown: stop accepting, end streams, flush and close providers. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Opens the providers, starts core and serves every transport on the configured port. */
+export async function startApp(config: Config, logger: AppLogger): Promise<App> {
+  const storage = await createStorage(config.storage);
+  const bus = await createBus(config.channel);
+  const { cache, mutex } = await createCacheAndMutex(config.cache);
+  const stategate = await createStategate({
+    storage,
+    bus,
+    cache,
+    mutex,
+    access: createAllowAllPolicy(),
+    limits: config.limits,
+    logger: logger.child({ component: 'core' }),
+  });
+
+  const graphql = createGraphqlServer({
+    api: stategate.api,
+    logger: logger.child({ component: 'graphql' }),
+    graphqlEndpoint: GRAPHQL_PATH,
+    cors: config.cors,
+    maxSubscriptionsPerConnection: config.subscriptionsPerConnection,
+  });
+
+  const httpServer = createServer((req, res) => route(req, res));
+  function route(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === GRAPHQL_PATH || path?.startsWith(`${GRAPHQL_PATH}/`)) {
+      void graphql.yoga(req, res);
+      return;
+    }
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    sendJson(res, 404, { code: 5, message: `no route for ${req.method} ${path}`, details: [] });
+  }
+  const websockets = graphql.attachWebSocket(httpServer);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      await stategate.close();
+      await websockets.close();
+      const forced = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
+      forced.unref();
+      await stopped;
+      clearTimeout(forced);
+    })();
+    return closing;
+  };
+
+  return { url, port, config, stategate, httpServer, close };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

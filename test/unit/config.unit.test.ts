@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const emptyDir = () => mkdtempSync(join(tmpdir(), 'stategate-config-'));
+
+describe('loadConfig', () => {
+  it('has complete, frozen defaults: port 8080, sqlite, memory, protected mode', () => {
+    const config = loadConfig({}, emptyDir());
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      protectedMode: true,
+      authDisabled: false,
+      logLevel: 'info',
+      storage: { name: 'sqlite', path: './data/stategate.db' },
+      cache: { name: 'memory' },
+      channel: { name: 'memory' },
+      cors: { origins: ['*'] },
+      limits: { streamBuffer: 1024, searchLimitCap: 1000, mutexDefaultTtlMs: 60_000 },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('reads the seed variables', () => {
+    const config = loadConfig(
+      {
+        STATEGATE_PORT: '9000',
+        STATEGATE_DEBUG: 'true',
+        STATEGATE_AUTH_DISABLED: 'true',
+        STATEGATE_STORAGE_PROVIDER: '{"name": "sqlite", "addr": "/tmp/x.db"}',
+        STATEGATE_CACHE_PROVIDER: '{"name": "memory"}',
+        STATEGATE_CORS_ALLOW_ORIGINS: 'https://a.example, https://b.example',
+        PATH: '/usr/bin',
+      },
+      emptyDir(),
+    );
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      protectedMode: false,
+      logLevel: 'debug',
+      storage: { path: '/tmp/x.db' },
+      cors: { origins: ['https://a.example', 'https://b.example'] },
+    });
+  });
+
+  it('reads .env underneath the real environment', () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, '.env'), 'STATEGATE_PORT=7000\nSTATEGATE_STREAM_BUFFER=10\n');
+    expect(loadConfig({ STATEGATE_PORT: '7001' }, dir)).toMatchObject({ port: 7001, limits: { streamBuffer: 10 } });
+  });
+
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ STATEGATE_PORT: 'eighty' }, /STATEGATE_PORT/],
+    [{ STATEGATE_PORT: '70000' }, /STATEGATE_PORT/],
+    [{ STATEGATE_AUTH_DISABLED: 'maybe' }, /STATEGATE_AUTH_DISABLED/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{name: sqlite}' }, /STATEGATE_STORAGE_PROVIDER.*JSON/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "oracle"}' }, /STATEGATE_STORAGE_PROVIDER/],
+    [{ STATEGATE_CACHE_PROVIDER: '{"name": "memcached"}' }, /STATEGATE_CACHE_PROVIDER/],
+    [{ STATEGATE_STREAM_BUFFER: '0' }, /STATEGATE_STREAM_BUFFER/],
+    [{ STATEGATE_PROT: '8080' }, /STATEGATE_PROT: unknown variable/],
+    [{ STATEGATE_JWKS_URI: 'https://issuer.example/jwks' }, /STATEGATE_JWKS_URI/],
+    [{ STATEGATE_MUTEX_DEFAULT_TTL_MS: '5000', STATEGATE_MUTEX_MAX_TTL_MS: '1000' }, /STATEGATE_MUTEX_DEFAULT_TTL_MS/],
+  ];
+  it.each(bad)('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env, emptyDir())).toThrow(ConfigError);
+    expect(() => loadConfig(env, emptyDir())).toThrow(message);
+  });
+});
