@@ -1,5 +1,6 @@
 import type { BusConfig, StorageConfig } from '../config/config.js';
 import type { BusProvider } from '../core/ports/bus.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { CacheProvider, MutexProvider } from '../core/ports/cache.js';
 import type { StorageProvider } from '../core/ports/storage.js';
 import { createMemoryBus } from './bus/memory-bus.js';
@@ -8,10 +9,10 @@ import { createMemoryMutex } from './mutex/memory-mutex.js';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.js';
 
 /** Opens the storage provider the config names. */
-export async function createStorage(config: StorageConfig): Promise<StorageProvider> {
+export async function createStorage(config: StorageConfig, logger: Logger): Promise<StorageProvider> {
   switch (config.name) {
     case 'sqlite':
-      return createSqliteStorage({ path: config.path });
+      return createSqliteStorage({ path: config.path, logger });
   }
 }
 
