@@ -64,6 +64,5 @@ export const notFound = (message: string) => new StategateError('NOT_FOUND', mes
 export const aborted = (message: string) => new StategateError('ABORTED', message);
 export const alreadyExists = (message: string) => new StategateError('ALREADY_EXISTS', message);
 export const exhausted = (message: string) => new StategateError('RESOURCE_EXHAUSTED', message);
-export const unavailable = (message: string, cause?: unknown) =>
-  new StategateError('UNAVAILABLE', message, { cause });
+export const unavailable = (message: string, cause?: unknown) => new StategateError('UNAVAILABLE', message, { cause });
 export const failedPrecondition = (message: string) => new StategateError('FAILED_PRECONDITION', message);

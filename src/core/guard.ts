@@ -53,7 +53,11 @@ export class Guard {
     return filterSubscription(source, (response) => this.access.allowResponse({ ...policyInput, response }));
   }
 
-  private async admit<I>(method: string, ctx: CallContext, validate: () => I): Promise<{ input: I; claims: JsonObject }> {
+  private async admit<I>(
+    method: string,
+    ctx: CallContext,
+    validate: () => I,
+  ): Promise<{ input: I; claims: JsonObject }> {
     const claims = await this.access.authenticate(ctx);
     const input = validate();
     if (!(await this.access.allowRequest(this.policyInput(method, ctx, claims, input)))) {

@@ -58,9 +58,19 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
   const api: StategateApi = {
     entities: {
       set: (ctx, input) =>
-        guard.unary(Method.entitySet, ctx, () => entities.validateInput(input), (i, claims) => entities.set(i, claims)),
+        guard.unary(
+          Method.entitySet,
+          ctx,
+          () => entities.validateInput(input),
+          (i, claims) => entities.set(i, claims),
+        ),
       edit: (ctx, input) =>
-        guard.unary(Method.entityEdit, ctx, () => entities.validateInput(input), (i, claims) => entities.edit(i, claims)),
+        guard.unary(
+          Method.entityEdit,
+          ctx,
+          () => entities.validateInput(input),
+          (i, claims) => entities.edit(i, claims),
+        ),
       revert: (ctx, ref) =>
         guard.unary(
           Method.entityRevert,
@@ -68,7 +78,13 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
           () => entities.validateEventRef(ref),
           (i, claims) => entities.revert(i, claims),
         ),
-      get: (ctx, ref) => guard.unary(Method.entityGet, ctx, () => entities.validateRef(ref), (i) => entities.get(i)),
+      get: (ctx, ref) =>
+        guard.unary(
+          Method.entityGet,
+          ctx,
+          () => entities.validateRef(ref),
+          (i) => entities.get(i),
+        ),
       getMany: async (ctx, keys) => {
         // Each key is decided as its own Get, so a batched read withholds exactly what single Gets would.
         const found = await guard.list(
@@ -81,16 +97,42 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
         return keys.map((k) => byKey.get(keyOf(k)) ?? null);
       },
       del: (ctx, ref) =>
-        guard.unary(Method.entityDel, ctx, () => entities.validateRef(ref), (i, claims) => entities.del(i, claims)),
+        guard.unary(
+          Method.entityDel,
+          ctx,
+          () => entities.validateRef(ref),
+          (i, claims) => entities.del(i, claims),
+        ),
       search: (ctx, opts) =>
-        guard.list(Method.entitySearch, ctx, () => entities.validateSearch(opts), (q) => entities.search(q)),
+        guard.list(
+          Method.entitySearch,
+          ctx,
+          () => entities.validateSearch(opts),
+          (q) => entities.search(q),
+        ),
     },
     events: {
       stream: (ctx, opts) =>
-        guard.stream(Method.eventStream, ctx, () => events.validateStream(opts), (o) => events.stream(o)),
+        guard.stream(
+          Method.eventStream,
+          ctx,
+          () => events.validateStream(opts),
+          (o) => events.stream(o),
+        ),
       search: (ctx, opts) =>
-        guard.list(Method.eventSearch, ctx, () => events.validateSearch(opts), (q) => events.search(q)),
-      get: (ctx, ref) => guard.unary(Method.eventGet, ctx, () => entities.validateEventRef(ref), (r) => events.get(r)),
+        guard.list(
+          Method.eventSearch,
+          ctx,
+          () => events.validateSearch(opts),
+          (q) => events.search(q),
+        ),
+      get: (ctx, ref) =>
+        guard.unary(
+          Method.eventGet,
+          ctx,
+          () => entities.validateEventRef(ref),
+          (r) => events.get(r),
+        ),
     },
     peers: {
       broadcast: (ctx, message) =>
@@ -101,17 +143,51 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
           (m, claims) => peers.broadcast(m, claims),
         ),
       stream: (ctx, opts) =>
-        guard.stream(Method.peerStream, ctx, () => peers.validateStream(opts), (o) => peers.stream(o)),
+        guard.stream(
+          Method.peerStream,
+          ctx,
+          () => peers.validateStream(opts),
+          (o) => peers.stream(o),
+        ),
     },
     cache: {
-      set: (ctx, entry) => guard.unary(Method.cacheSet, ctx, () => cache.validateEntry(entry), (e) => cache.set(e)),
-      get: (ctx, ref) => guard.unary(Method.cacheGet, ctx, () => cache.validateRef(ref), (r) => cache.get(r)),
-      del: (ctx, ref) => guard.unary(Method.cacheDel, ctx, () => cache.validateRef(ref), (r) => cache.del(r)),
+      set: (ctx, entry) =>
+        guard.unary(
+          Method.cacheSet,
+          ctx,
+          () => cache.validateEntry(entry),
+          (e) => cache.set(e),
+        ),
+      get: (ctx, ref) =>
+        guard.unary(
+          Method.cacheGet,
+          ctx,
+          () => cache.validateRef(ref),
+          (r) => cache.get(r),
+        ),
+      del: (ctx, ref) =>
+        guard.unary(
+          Method.cacheDel,
+          ctx,
+          () => cache.validateRef(ref),
+          (r) => cache.del(r),
+        ),
     },
     mutex: {
       lock: (ctx, request) =>
-        guard.unary(Method.mutexLock, ctx, () => mutex.validateLock(request), (r) => mutex.lock(r)),
-      unlock: (ctx, ref) => guard.unary(Method.mutexUnlock, ctx, () => mutex.validateUnlock(ref), (r) => mutex.unlock(r)),
+        guard.unary(
+          Method.mutexLock,
+          ctx,
+          () => mutex.validateLock(request),
+          (r) => mutex.lock(r),
+        ),
+      unlock: (ctx, ref) =>
+        guard.unary(
+          Method.mutexUnlock,
+          ctx,
+          () => mutex.validateUnlock(ref),
+          (r) => mutex.unlock(r),
+        ),
     },
   };
 

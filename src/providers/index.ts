@@ -1,7 +1,7 @@
 import type { BusConfig, StorageConfig } from '../config/config.js';
 import type { BusProvider } from '../core/ports/bus.js';
-import type { Logger } from '../core/ports/logger.js';
 import type { CacheProvider, MutexProvider } from '../core/ports/cache.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { StorageProvider } from '../core/ports/storage.js';
 import { createMemoryBus } from './bus/memory-bus.js';
 import { createMemoryCache } from './cache/memory-cache.js';

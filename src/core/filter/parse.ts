@@ -36,7 +36,10 @@ export function parseFilter(queryString: string | undefined, target: SearchTarge
 }
 
 /** Resolves a sort field; empty = the default order (key for entities, position for events). */
-export function parseSort(sort: { field: string; reverse: boolean } | undefined, target: SearchTarget): SortSpec | null {
+export function parseSort(
+  sort: { field: string; reverse: boolean } | undefined,
+  target: SearchTarget,
+): SortSpec | null {
   if (!sort || sort.field === '') return null;
   return { field: resolveField(sort.field, target), reverse: sort.reverse };
 }

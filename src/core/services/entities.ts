@@ -4,7 +4,16 @@ import { parseFilter, parseSort } from '../filter/parse.js';
 import type { Limits } from '../limits.js';
 import { mergePatch } from '../merge-patch.js';
 import { Method } from '../methods.js';
-import type { Entity, EntityInput, EntityKey, EntityRef, Event, EventRef, JsonObject, SearchEntityOpts } from '../model.js';
+import type {
+  Entity,
+  EntityInput,
+  EntityKey,
+  EntityRef,
+  Event,
+  EventRef,
+  JsonObject,
+  SearchEntityOpts,
+} from '../model.js';
 import type { EntityQuery, StorageProvider, WriteIntent } from '../ports/storage.js';
 import type { EventHub } from '../stream/event-hub.js';
 import {
