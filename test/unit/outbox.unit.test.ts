@@ -53,6 +53,23 @@ describe('Outbox', () => {
     expect((await it.next()).value).toBe(2);
   });
 
+  it('drainTo waits until the reader has taken enough', async () => {
+    const box = new Outbox<number>(4, () => {});
+    for (let i = 0; i < 4; i++) box.offer(i);
+    let drained = false;
+    const draining = box.drainTo(1).then(() => {
+      drained = true;
+    });
+    const it = box[Symbol.asyncIterator]();
+    await it.next();
+    await it.next();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(drained).toBe(false);
+    await it.next();
+    await draining;
+    expect(box.size).toBe(1);
+  });
+
   it('return() closes the subscription and calls onClose once', async () => {
     let closed = 0;
     const box = new Outbox<number>(3, () => closed++);

@@ -109,6 +109,13 @@ export class EventHub {
         sub.cursor = event.position;
       }
       if (batch.length < READ_BATCH && sub.cursor >= this.position) {
+        // Join live only with room to spare: a buffer left full by the replay would cut a reader off at the
+        // first live event although it kept up. Waiting lets more events commit, so read the log again.
+        const roomy = Math.floor(this.limits.streamBuffer / 2);
+        if (sub.outbox.size > roomy) {
+          await sub.outbox.drainTo(roomy);
+          continue;
+        }
         sub.live = true;
         return;
       }

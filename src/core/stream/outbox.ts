@@ -51,6 +51,13 @@ export class Outbox<T> implements Subscription<T> {
     return true;
   }
 
+  /** Resolves once at most `items` wait in the buffer (or the subscriber closed). */
+  async drainTo(items: number): Promise<void> {
+    while (!this.closed && this.size > items) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+  }
+
   /** Ends the stream with an error the reader sees after nothing else (buffered items are dropped). */
   fail(err: StategateError): void {
     if (this.closed) return;
