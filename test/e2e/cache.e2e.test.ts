@@ -40,10 +40,8 @@ describe('setCache / getCache', () => {
     expect(ok(await a.getCache({ domain: D, key })).getCache).toEqual({ domain: D, key, value, exp: null });
   });
 
-  // The schema declares CacheInput.value as `JSON!`, so GraphQL itself refuses a null value (HTTP 400,
-  // no extensions.code) before the resolver runs, although the design says a cache value is any JSON value
-  // and the output type says "null included". Reported; this test starts passing when it is fixed.
-  it.failing('stores null and answers it unchanged (bug: CacheInput.value is JSON!)', async () => {
+  // A cache value is any JSON value, null included (CacheInput.value is nullable for that; absent is refused).
+  it('stores null and answers it unchanged', async () => {
     const key = uid();
     expect(ok(await a.setCache({ domain: D, key, value: null }))).toEqual({ setCache: true });
     expect(ok(await a.getCache({ domain: D, key })).getCache).toEqual({ domain: D, key, value: null, exp: null });
@@ -177,9 +175,8 @@ describe('bad input is INVALID_ARGUMENT and changes nothing', () => {
     await untouched(key);
   });
 
-  // The DateTime scalar checks the RFC 3339 shape, then lets `new Date` roll Feb 31 over to Mar 3.
-  // Reported; this test starts passing when the scalar rejects impossible dates.
-  it.failing('setCache with exp an impossible date (bug: Feb 31 is accepted as Mar 3)', async () => {
+  // The DateTime scalar checks the calendar, so `new Date` cannot roll Feb 31 over to Mar 3.
+  it('setCache with exp an impossible date', async () => {
     const key = await guarded();
     expectError(
       await a.setCache({ domain: D, key, value: 'overwritten', exp: '2099-02-31T00:00:00Z' }),

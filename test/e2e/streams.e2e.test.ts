@@ -288,14 +288,12 @@ describe('bad stream options are INVALID_ARGUMENT', () => {
     expect(s.items).toEqual([]);
   });
 
-  // A variable the Int64 scalar refuses is INVALID_ARGUMENT for queries and mutations, but for a
-  // subscription @graphql-tools/executor's subscribe() overwrites the code of variable errors with
-  // BAD_USER_INPUT (not one of the gRPC code names the design allows). Reported; these start passing
-  // once the GraphQL layer keeps the scalar's code.
-  it.failing.each([
+  // A variable the Int64 scalar refuses is INVALID_ARGUMENT for subscriptions too, although
+  // @graphql-tools/executor's subscribe() stamps variable errors BAD_USER_INPUT (useInputErrorCodes undoes it).
+  it.each([
     ['after not a number (variable)', { after: 'latest' }],
     ['after fractional (variable)', { after: 1.5 }],
-  ])('%s (bug: BAD_USER_INPUT)', async (_name, input) => {
+  ])('%s', async (_name, input) => {
     const s = collect<{ streamEvents: EventOut }>(client(), Q.streamEvents, { input });
     streams.push(s);
     await s.waitFor(1);

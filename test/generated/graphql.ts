@@ -9,8 +9,8 @@ export type CacheInput = {
   /** When it expires (must be in the future); absent = never. */
   exp?: string | null | undefined;
   key: string;
-  /** Any JSON value. */
-  value: unknown;
+  /** Any JSON value, null included. Required. */
+  value?: unknown;
 };
 
 export type CacheRefInput = {

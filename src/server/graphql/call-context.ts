@@ -1,0 +1,36 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CallContext } from '../../core/ports/access.js';
+
+/** The CallContext of a GraphQL request over HTTP (POST, GET or SSE). */
+export function callFromRequest(request: Request): CallContext {
+  const metadata: Record<string, string> = {};
+  // Repeated headers come joined; names are lower-cased here because not every Headers implementation does.
+  for (const [name, value] of request.headers) metadata[name.toLowerCase()] = value;
+  return { transport: 'graphql', authorization: request.headers.get('authorization') ?? undefined, metadata };
+}
+
+const CREDENTIAL_FIELDS = ['Authorization', 'authorization', 'authToken'] as const;
+
+/**
+ * The CallContext of a graphql-ws connection. Browsers cannot set headers on a WebSocket, so the
+ * credentials come from the `connection_init` payload (`Authorization`, `authorization` or `authToken`);
+ * a bare token there is taken as a bearer token. The upgrade request's `Authorization` header is the fallback.
+ */
+export function callFromConnection(
+  connectionParams: Readonly<Record<string, unknown>> | undefined,
+  headers: IncomingHttpHeaders,
+): CallContext {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) metadata[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  let authorization = metadata.authorization;
+  for (const field of CREDENTIAL_FIELDS) {
+    const value = connectionParams?.[field];
+    if (typeof value === 'string' && value.trim() !== '') {
+      authorization = /\s/.test(value.trim()) ? value.trim() : `Bearer ${value.trim()}`;
+      break;
+    }
+  }
+  return { transport: 'graphql', authorization, metadata };
+}
