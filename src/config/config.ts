@@ -23,6 +23,8 @@ export interface Config {
   limits: Limits;
   subscriptionsPerConnection: number;
   shutdownTimeoutMs: number;
+  /** PEM certificate and key; with them the port speaks TLS (HTTP/2 or HTTP/1.1 by ALPN). */
+  tls: { cert: Buffer; key: Buffer } | null;
 }
 
 /** A configuration value that stops the server; the message names the variable. */
@@ -84,8 +86,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     subscriptionsPerConnection: e.STATEGATE_SUBSCRIPTIONS_PER_CONNECTION,
     shutdownTimeoutMs: e.STATEGATE_SHUTDOWN_TIMEOUT_MS,
+    tls: readTls(e.STATEGATE_TLS_CERT_FILE, e.STATEGATE_TLS_KEY_FILE, cwd),
   };
   return deepFreeze(config);
+}
+
+function readTls(certFile: string | undefined, keyFile: string | undefined, cwd: string) {
+  if (!certFile && !keyFile) return null;
+  if (!certFile) throw new ConfigError('STATEGATE_TLS_CERT_FILE: required when STATEGATE_TLS_KEY_FILE is set');
+  if (!keyFile) throw new ConfigError('STATEGATE_TLS_KEY_FILE: required when STATEGATE_TLS_CERT_FILE is set');
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(resolve(cwd, file));
+    } catch (err) {
+      throw new ConfigError(`${name}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  };
+  return { cert: read('STATEGATE_TLS_CERT_FILE', certFile), key: read('STATEGATE_TLS_KEY_FILE', keyFile) };
 }
 
 function readDotenv(cwd: string): Record<string, string> {
@@ -98,7 +115,8 @@ function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
+  // Buffers (TLS material) cannot be frozen; they are never handed out for writing.
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);
   }

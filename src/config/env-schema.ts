@@ -66,11 +66,13 @@ export const envSchema = z.object({
   STATEGATE_LOG_POLL_MS: int(10, 3_600_000).default(1000),
   STATEGATE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   STATEGATE_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(100),
+  STATEGATE_TLS_CERT_FILE: z.string().trim().min(1).optional(),
+  STATEGATE_TLS_KEY_FILE: z.string().trim().min(1).optional(),
 });
 
 /**
  * Variables the seed defines whose features are not in this build yet. Setting one stops the server:
- * running without the authentication or TLS it asks for would be silently less safe than configured.
+ * running without the authentication it asks for would be silently less safe than configured.
  */
 export const notYetSupported: Record<string, string> = {
   STATEGATE_JWKS_URI: 'JWT authentication',
@@ -78,6 +80,4 @@ export const notYetSupported: Record<string, string> = {
   STATEGATE_JWT_AUDIENCE: 'JWT authentication',
   STATEGATE_REQUEST_POLICY: 'request policies',
   STATEGATE_RESPONSE_POLICY: 'response policies',
-  STATEGATE_TLS_CERT_FILE: 'TLS',
-  STATEGATE_TLS_KEY_FILE: 'TLS',
 };

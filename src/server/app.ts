@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import { createStategate, type Stategate } from '../core/stategate.js';
@@ -6,6 +6,7 @@ import type { AppLogger } from '../logger.js';
 import { createAllowAllPolicy } from '../policy/allow-all.js';
 import { createBus, createCacheAndMutex, createStorage } from '../providers/index.js';
 import { createGraphqlServer } from './graphql.js';
+import { createOnePort } from './one-port.js';
 
 export const GRAPHQL_PATH = '/api/graphql';
 
@@ -44,7 +45,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     maxSubscriptionsPerConnection: config.subscriptionsPerConnection,
   });
 
-  const httpServer = createServer((req, res) => route(req, res));
+  const port = createOnePort((req, res) => route(req, res), config.tls ?? undefined);
+  const httpServer = port.http1;
   function route(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === GRAPHQL_PATH || path?.startsWith(`${GRAPHQL_PATH}/`)) {
@@ -60,32 +62,30 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   const websockets = graphql.attachWebSocket(httpServer);
 
   await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => {
-      httpServer.off('error', reject);
+    port.listener.once('error', reject);
+    port.listener.listen(config.port, config.host, () => {
+      port.listener.off('error', reject);
       resolve();
     });
   });
-  const { port } = httpServer.address() as AddressInfo;
+  const { port: boundPort } = port.listener.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const scheme = config.tls ? 'https' : 'http';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeIdleConnections();
+      // Streams end first (each subscriber gets UNAVAILABLE), then sockets drain and the port closes.
+      const stopped = port.close(config.shutdownTimeoutMs);
       await stategate.close();
       await websockets.close();
-      const forced = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
-      forced.unref();
       await stopped;
-      clearTimeout(forced);
     })();
     return closing;
   };
 
-  return { url, port, config, stategate, httpServer, close };
+  return { url, port: boundPort, config, stategate, httpServer, close };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

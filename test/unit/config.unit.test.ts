@@ -47,6 +47,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads TLS material when both files are given', () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'cert.pem'), 'CERT');
+    writeFileSync(join(dir, 'key.pem'), 'KEY');
+    const config = loadConfig({ STATEGATE_TLS_CERT_FILE: 'cert.pem', STATEGATE_TLS_KEY_FILE: 'key.pem' }, dir);
+    expect(config.tls?.cert.toString()).toBe('CERT');
+    expect(config.tls?.key.toString()).toBe('KEY');
+    expect(loadConfig({}, dir).tls).toBeNull();
+  });
+
   it('reads .env underneath the real environment', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, '.env'), 'STATEGATE_PORT=7000\nSTATEGATE_STREAM_BUFFER=10\n');
@@ -63,6 +73,11 @@ describe('loadConfig', () => {
     [{ STATEGATE_STREAM_BUFFER: '0' }, /STATEGATE_STREAM_BUFFER/],
     [{ STATEGATE_PROT: '8080' }, /STATEGATE_PROT: unknown variable/],
     [{ STATEGATE_JWKS_URI: 'https://issuer.example/jwks' }, /STATEGATE_JWKS_URI/],
+    [{ STATEGATE_TLS_CERT_FILE: '/nonexistent/cert.pem' }, /STATEGATE_TLS_KEY_FILE: required/],
+    [
+      { STATEGATE_TLS_CERT_FILE: '/nonexistent/cert.pem', STATEGATE_TLS_KEY_FILE: '/nonexistent/key.pem' },
+      /STATEGATE_TLS_CERT_FILE: cannot read \/nonexistent\/cert.pem: ENOENT/,
+    ],
     [{ STATEGATE_MUTEX_DEFAULT_TTL_MS: '5000', STATEGATE_MUTEX_MAX_TTL_MS: '1000' }, /STATEGATE_MUTEX_DEFAULT_TTL_MS/],
   ];
   it.each(bad)('refuses %j with a message naming the variable', (env, message) => {
