@@ -1,0 +1,237 @@
+import datetime
+
+from google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import empty_pb2 as _empty_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class EntityRef(_message.Message):
+    __slots__ = ("domain", "type", "key", "version", "at")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    type: str
+    key: str
+    version: int
+    at: int
+    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., version: _Optional[int] = ..., at: _Optional[int] = ...) -> None: ...
+
+class EventRef(_message.Message):
+    __slots__ = ("domain", "type", "key", "id")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    type: str
+    key: str
+    id: str
+    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class Entity(_message.Message):
+    __slots__ = ("domain", "type", "key", "values", "version")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    type: str
+    key: str
+    values: _struct_pb2.Struct
+    version: int
+    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., values: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class Entities(_message.Message):
+    __slots__ = ("entities",)
+    ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    entities: _containers.RepeatedCompositeFieldContainer[Entity]
+    def __init__(self, entities: _Optional[_Iterable[_Union[Entity, _Mapping]]] = ...) -> None: ...
+
+class Sort(_message.Message):
+    __slots__ = ("field", "reverse")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    REVERSE_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    reverse: bool
+    def __init__(self, field: _Optional[str] = ..., reverse: _Optional[bool] = ...) -> None: ...
+
+class SearchEntityOpts(_message.Message):
+    __slots__ = ("domain", "type", "query_string", "limit", "offset", "sort")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_STRING_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    SORT_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    type: str
+    query_string: str
+    limit: int
+    offset: int
+    sort: Sort
+    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., query_string: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort: _Optional[_Union[Sort, _Mapping]] = ...) -> None: ...
+
+class SearchEventOpts(_message.Message):
+    __slots__ = ("domain", "type", "query_string", "min", "max", "limit", "offset", "sort", "after")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_STRING_FIELD_NUMBER: _ClassVar[int]
+    MIN_FIELD_NUMBER: _ClassVar[int]
+    MAX_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    SORT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    type: str
+    query_string: str
+    min: int
+    max: int
+    limit: int
+    offset: int
+    sort: Sort
+    after: int
+    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., query_string: _Optional[str] = ..., min: _Optional[int] = ..., max: _Optional[int] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort: _Optional[_Union[Sort, _Mapping]] = ..., after: _Optional[int] = ...) -> None: ...
+
+class StreamEventOpts(_message.Message):
+    __slots__ = ("domain", "type", "consumer_group", "key", "after")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_GROUP_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    type: str
+    consumer_group: str
+    key: str
+    after: int
+    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., consumer_group: _Optional[str] = ..., key: _Optional[str] = ..., after: _Optional[int] = ...) -> None: ...
+
+class Message(_message.Message):
+    __slots__ = ("domain", "channel", "type", "body")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    channel: str
+    type: str
+    body: _struct_pb2.Struct
+    def __init__(self, domain: _Optional[str] = ..., channel: _Optional[str] = ..., type: _Optional[str] = ..., body: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class PeerMessage(_message.Message):
+    __slots__ = ("id", "domain", "channel", "type", "body", "claims", "time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    domain: str
+    channel: str
+    type: str
+    body: _struct_pb2.Struct
+    claims: _struct_pb2.Struct
+    time: int
+    def __init__(self, id: _Optional[str] = ..., domain: _Optional[str] = ..., channel: _Optional[str] = ..., type: _Optional[str] = ..., body: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., claims: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., time: _Optional[int] = ...) -> None: ...
+
+class StreamMessageOpts(_message.Message):
+    __slots__ = ("domain", "channel", "type", "consumer_group")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_GROUP_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    channel: str
+    type: str
+    consumer_group: str
+    def __init__(self, domain: _Optional[str] = ..., channel: _Optional[str] = ..., type: _Optional[str] = ..., consumer_group: _Optional[str] = ...) -> None: ...
+
+class Event(_message.Message):
+    __slots__ = ("id", "entity", "claims", "time", "method", "position")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    entity: Entity
+    claims: _struct_pb2.Struct
+    time: int
+    method: str
+    position: int
+    def __init__(self, id: _Optional[str] = ..., entity: _Optional[_Union[Entity, _Mapping]] = ..., claims: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., time: _Optional[int] = ..., method: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
+
+class Events(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[Event]
+    def __init__(self, events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ...) -> None: ...
+
+class Cache(_message.Message):
+    __slots__ = ("domain", "key", "value", "exp")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    EXP_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    key: str
+    value: _struct_pb2.Value
+    exp: _timestamp_pb2.Timestamp
+    def __init__(self, domain: _Optional[str] = ..., key: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., exp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CacheRef(_message.Message):
+    __slots__ = ("domain", "key")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    key: str
+    def __init__(self, domain: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
+
+class Mutex(_message.Message):
+    __slots__ = ("domain", "key", "exp")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    EXP_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    key: str
+    exp: _timestamp_pb2.Timestamp
+    def __init__(self, domain: _Optional[str] = ..., key: _Optional[str] = ..., exp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MutexLease(_message.Message):
+    __slots__ = ("domain", "key", "exp", "token", "fencing")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    EXP_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FENCING_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    key: str
+    exp: _timestamp_pb2.Timestamp
+    token: str
+    fencing: int
+    def __init__(self, domain: _Optional[str] = ..., key: _Optional[str] = ..., exp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., token: _Optional[str] = ..., fencing: _Optional[int] = ...) -> None: ...
+
+class MutexRef(_message.Message):
+    __slots__ = ("domain", "key", "token")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    key: str
+    token: str
+    def __init__(self, domain: _Optional[str] = ..., key: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
