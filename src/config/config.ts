@@ -22,6 +22,8 @@ export interface Config {
   cors: { origins: string[]; methods: string[]; headers: string[] };
   limits: Limits;
   subscriptionsPerConnection: number;
+  /** The largest request body a transport reads, in bytes (REST answers 413 past it). */
+  maxBodyBytes: number;
   shutdownTimeoutMs: number;
   /** PEM certificate and key; with them the port speaks TLS (HTTP/2 or HTTP/1.1 by ALPN). */
   tls: { cert: Buffer; key: Buffer } | null;
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       logPollMs: e.STATEGATE_LOG_POLL_MS,
     },
     subscriptionsPerConnection: e.STATEGATE_SUBSCRIPTIONS_PER_CONNECTION,
+    maxBodyBytes: e.STATEGATE_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.STATEGATE_SHUTDOWN_TIMEOUT_MS,
     tls: readTls(e.STATEGATE_TLS_CERT_FILE, e.STATEGATE_TLS_KEY_FILE, cwd),
   };

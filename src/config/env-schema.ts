@@ -66,6 +66,7 @@ export const envSchema = z.object({
   STATEGATE_LOG_POLL_MS: int(10, 3_600_000).default(1000),
   STATEGATE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   STATEGATE_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(100),
+  STATEGATE_MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
   STATEGATE_TLS_CERT_FILE: z.string().trim().min(1).optional(),
   STATEGATE_TLS_KEY_FILE: z.string().trim().min(1).optional(),
 });

@@ -5,6 +5,7 @@ import { createStategate, type Stategate } from '../core/stategate.js';
 import type { AppLogger } from '../logger.js';
 import { createAllowAllPolicy } from '../policy/allow-all.js';
 import { createBus, createCacheAndMutex, createStorage } from '../providers/index.js';
+import { useRest } from '../transports/rest/index.js';
 import { createGraphqlServer } from './graphql.js';
 import { createOnePort } from './one-port.js';
 
@@ -43,13 +44,23 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     graphqlEndpoint: GRAPHQL_PATH,
     cors: config.cors,
     maxSubscriptionsPerConnection: config.subscriptionsPerConnection,
+    // REST (every other /api/ path) is a Yoga plugin: the same server, CORS and core calls as GraphQL.
+    plugins: [
+      useRest({
+        api: stategate.api,
+        logger: logger.child({ component: 'rest' }),
+        maxBodyBytes: config.maxBodyBytes,
+        // A body is its fields' object around values core bounds to jsonDepth.
+        maxJsonDepth: config.limits.jsonDepth + 8,
+      }),
+    ],
   });
 
   const port = createOnePort((req, res) => route(req, res), config.tls ?? undefined);
   const httpServer = port.http1;
   function route(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === GRAPHQL_PATH || path?.startsWith(`${GRAPHQL_PATH}/`)) {
+    if (path === GRAPHQL_PATH || path?.startsWith('/api/')) {
       void graphql.yoga(req, res);
       return;
     }

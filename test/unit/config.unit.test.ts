@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       channel: { name: 'memory' },
       cors: { origins: ['*'] },
       limits: { streamBuffer: 1024, searchLimitCap: 1000, mutexDefaultTtlMs: 60_000 },
+      maxBodyBytes: 4 * 1024 * 1024,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.limits)).toBe(true);
@@ -71,6 +72,7 @@ describe('loadConfig', () => {
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "oracle"}' }, /STATEGATE_STORAGE_PROVIDER/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "memcached"}' }, /STATEGATE_CACHE_PROVIDER/],
     [{ STATEGATE_STREAM_BUFFER: '0' }, /STATEGATE_STREAM_BUFFER/],
+    [{ STATEGATE_MAX_BODY_BYTES: '10' }, /STATEGATE_MAX_BODY_BYTES/],
     [{ STATEGATE_PROT: '8080' }, /STATEGATE_PROT: unknown variable/],
     [{ STATEGATE_JWKS_URI: 'https://issuer.example/jwks' }, /STATEGATE_JWKS_URI/],
     [{ STATEGATE_TLS_CERT_FILE: '/nonexistent/cert.pem' }, /STATEGATE_TLS_KEY_FILE: required/],

@@ -1,0 +1,69 @@
+import { Code, type CodeName, StategateError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports/logger.js';
+
+/** The HTTP status of each gRPC code: the mapping google.rpc.Code documents (and grpc-gateway uses). */
+export const httpStatusOf: Readonly<Record<CodeName, number>> = {
+  CANCELLED: 499,
+  UNKNOWN: 500,
+  INVALID_ARGUMENT: 400,
+  DEADLINE_EXCEEDED: 504,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  PERMISSION_DENIED: 403,
+  RESOURCE_EXHAUSTED: 429,
+  FAILED_PRECONDITION: 400,
+  ABORTED: 409,
+  OUT_OF_RANGE: 400,
+  UNIMPLEMENTED: 501,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  DATA_LOSS: 500,
+  UNAUTHENTICATED: 401,
+};
+
+/** The error body of every REST answer that is not a success: a google.rpc.Status in JSON. */
+export interface StatusBody {
+  code: number;
+  message: string;
+  details: unknown[];
+}
+
+/** A REST error: a core code plus, where HTTP has a more precise status for it (413, 415, 405), that status. */
+export class RestError extends StategateError {
+  constructor(
+    code: CodeName,
+    message: string,
+    readonly httpStatus: number = httpStatusOf[code],
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(code, message);
+  }
+}
+
+function isStategateError(value: unknown): value is StategateError {
+  if (value instanceof StategateError) return true;
+  // The same class loaded twice (a test runner's module registry beside dist/) fails instanceof.
+  return (
+    value instanceof Error &&
+    value.name === 'StategateError' &&
+    'code' in value &&
+    typeof value.code === 'string' &&
+    Object.hasOwn(Code, value.code)
+  );
+}
+
+/** What a client is told about `err`: its status and body. Anything but a coded error is masked and logged whole. */
+export function errorAnswer(
+  err: unknown,
+  logger: Logger,
+  where: string,
+): { status: number; body: StatusBody; headers: Readonly<Record<string, string>> } {
+  if (isStategateError(err) && err.code !== 'INTERNAL') {
+    const status = err instanceof RestError ? err.httpStatus : httpStatusOf[err.code];
+    const headers = err instanceof RestError ? err.headers : {};
+    return { status, body: { code: Code[err.code], message: err.message, details: [] }, headers };
+  }
+  const cause = isStategateError(err) && err.cause !== undefined ? err.cause : err;
+  logger.error({ err: cause, where }, 'rest: unexpected error');
+  return { status: 500, body: { code: Code.INTERNAL, message: 'internal error', details: [] }, headers: {} };
+}
