@@ -5,6 +5,7 @@ import { createStategate, type Stategate } from '../core/stategate.js';
 import type { AppLogger } from '../logger.js';
 import { createAllowAllPolicy } from '../policy/allow-all.js';
 import { createBus, createCacheAndMutex, createStorage } from '../providers/index.js';
+import { createRpcHandler } from '../transports/connect/index.js';
 import { useRest } from '../transports/rest/index.js';
 import { createGraphqlServer } from './graphql.js';
 import { createOnePort } from './one-port.js';
@@ -56,12 +57,24 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     ],
   });
 
+  const rpc = createRpcHandler({
+    api: stategate.api,
+    logger: logger.child({ component: 'rpc' }),
+    readMaxBytes: config.maxBodyBytes,
+    cors: config.cors,
+  });
+
   const port = createOnePort((req, res) => route(req, res), config.tls ?? undefined);
   const httpServer = port.http1;
   function route(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (path === GRAPHQL_PATH || path?.startsWith('/api/')) {
       void graphql.yoga(req, res);
+      return;
+    }
+    // gRPC, gRPC-Web and Connect: /stategate.EntityService/Set, /grpc.health.v1.Health/Check, …
+    if (path !== undefined && rpc.matches(path)) {
+      rpc.handle(req, res);
       return;
     }
     if (path === '/healthz') {
@@ -90,6 +103,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       // Streams end first (each subscriber gets UNAVAILABLE), then sockets drain and the port closes.
       const stopped = port.close(config.shutdownTimeoutMs);
       await stategate.close();
+      rpc.close();
       await websockets.close();
       await stopped;
     })();

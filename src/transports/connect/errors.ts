@@ -1,0 +1,42 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { StategateError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports/logger.js';
+
+/**
+ * Core's error as the RPC protocols send it. A StategateError keeps its code (connect's `Code` numbers
+ * are gRPC's) and its message; a ConnectError (connect-es' own, e.g. a cancelled call) passes as it is;
+ * anything else is a server fault: logged whole here, and masked as INTERNAL "internal error".
+ */
+export function toConnectError(err: unknown, logger: Logger, procedure: string): ConnectError {
+  if (err instanceof StategateError) return new ConnectError(err.message, err.status as number as Code);
+  if (err instanceof ConnectError) return err;
+  logger.error({ err, procedure }, 'rpc failed with an unexpected error');
+  return new ConnectError('internal error', Code.Internal);
+}
+
+/**
+ * connect-es reports request bytes that are not valid protobuf as INTERNAL ("parse binary: …"), which
+ * the Connect protocol sends as HTTP 500, a server fault. They are the client's fault (DESIGN.md G8),
+ * and connect-go says INVALID_ARGUMENT for them; this says the same on all three protocols.
+ *
+ * connect-es gives no hook between parsing and answering, but on every protocol it aborts the call's
+ * context with the error before it serialises it, so a listener on that signal (added by the request
+ * gate, before the body is read) can correct the code in time. test/e2e/grpc-bad-input.e2e.test.ts
+ * fails if a connect-es upgrade changes that order.
+ */
+export function reportParseErrorsAsInvalidArgument(signal: AbortSignal): void {
+  signal.addEventListener(
+    'abort',
+    () => {
+      const reason: unknown = signal.reason;
+      if (reason instanceof ConnectError && reason.code === Code.Internal && isParseError(reason)) {
+        (reason as { code: Code }).code = Code.InvalidArgument;
+      }
+    },
+    { once: true },
+  );
+}
+
+function isParseError(err: ConnectError): boolean {
+  return err.rawMessage.startsWith('parse binary:');
+}
