@@ -55,6 +55,13 @@ export interface StreamReader<T> {
   /** Resolves when the server ends the stream. */
   ended: Promise<void>;
   close(): void;
+  /** Starts reading a stream opened with `paused: true`. */
+  resume(): void;
+}
+
+export interface StreamOptions {
+  /** Do not read the body until `resume()`: the TCP connection backs up as a slow client's does. */
+  paused?: boolean;
 }
 
 async function open(url: string, headers: Record<string, string>): Promise<{ res: Response; abort: AbortController }> {
@@ -66,8 +73,14 @@ async function open(url: string, headers: Record<string, string>): Promise<{ res
 function reader<T>(
   res: Response,
   abort: AbortController,
+  options: StreamOptions,
   onText: (text: string, push: (item: T) => void, comment: (c: string) => void) => string,
 ): StreamReader<T> {
+  let resume!: () => void;
+  const resumed = new Promise<void>((resolve) => {
+    resume = resolve;
+  });
+  if (!options.paused) resume();
   const items: T[] = [];
   const comments: string[] = [];
   const waiters = new Set<() => void>();
@@ -76,6 +89,7 @@ function reader<T>(
     for (const w of waiters) w();
   };
   const ended = (async () => {
+    await resumed;
     if (!res.body) return;
     const decoder = new TextDecoder();
     let pending = '';
@@ -127,13 +141,18 @@ function reader<T>(
       });
     },
     close: () => abort.abort(),
+    resume,
   };
 }
 
 /** Opens a server-sent event stream (Accept: text/event-stream) and parses it as EventSource does. */
-export async function openSse(url: string, headers: Record<string, string> = {}): Promise<StreamReader<SseEvent>> {
+export async function openSse(
+  url: string,
+  headers: Record<string, string> = {},
+  options: StreamOptions = {},
+): Promise<StreamReader<SseEvent>> {
   const { res, abort } = await open(url, { accept: 'text/event-stream', ...headers });
-  return reader<SseEvent>(res, abort, (text, push, comment) => {
+  return reader<SseEvent>(res, abort, options, (text, push, comment) => {
     const blocks = text.split('\n\n');
     const rest = blocks.pop() ?? '';
     for (const block of blocks) {
@@ -162,9 +181,13 @@ export async function openSse(url: string, headers: Record<string, string> = {})
 }
 
 /** Opens a newline-delimited JSON stream (no Accept header) and parses each line. */
-export async function openNdjson(url: string, headers: Record<string, string> = {}): Promise<StreamReader<unknown>> {
+export async function openNdjson(
+  url: string,
+  headers: Record<string, string> = {},
+  options: StreamOptions = {},
+): Promise<StreamReader<unknown>> {
   const { res, abort } = await open(url, headers);
-  return reader<unknown>(res, abort, (text, push) => {
+  return reader<unknown>(res, abort, options, (text, push) => {
     const lines = text.split('\n');
     const rest = lines.pop() ?? '';
     for (const line of lines) if (line.trim() !== '') push(JSON.parse(line));

@@ -31,6 +31,8 @@ export interface StreamResponseOptions<S extends DescMessage> {
   where: string;
 }
 
+const KEEP_ALIVE = Symbol('keep-alive');
+
 /**
  * A streaming response of a core subscription. Items are pulled as the client reads them, so a client
  * that does not keep up fills its own bounded buffer in core and is cut off (RESOURCE_EXHAUSTED) without
@@ -38,19 +40,17 @@ export interface StreamResponseOptions<S extends DescMessage> {
  * NDJSON `{"error": {code, message, details}}`. The client going away closes the subscription.
  */
 export function streamResponse<S extends DescMessage>(options: StreamResponseOptions<S>): Response {
-  const { subscription, schema, format, idOf, logger, where, signal } = options;
+  const { subscription, schema, format, idOf, logger, where, signal, keepAliveMs } = options;
   const encoder = new TextEncoder();
-  const iterator = subscription[Symbol.asyncIterator]();
-  let keepAlive: ReturnType<typeof setInterval> | undefined;
   let done = false;
-
   const cleanup = () => {
     if (done) return;
     done = true;
-    if (keepAlive) clearInterval(keepAlive);
     signal.removeEventListener('abort', cleanup);
     subscription.close();
   };
+  if (signal.aborted) cleanup();
+  else signal.addEventListener('abort', cleanup, { once: true });
 
   const item = (message: MessageShape<S>): string => {
     const data = JSON.stringify(toJson(schema, message));
@@ -66,63 +66,82 @@ export function streamResponse<S extends DescMessage>(options: StreamResponseOpt
       : `event: error\ndata: ${JSON.stringify(body)}\n\n`;
   };
 
-  const body = new options.fetchAPI.ReadableStream<Uint8Array>({
-    start(controller) {
-      if (signal.aborted) {
-        cleanup();
-        controller.close();
-        return;
-      }
-      signal.addEventListener('abort', cleanup, { once: true });
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    const iterator = subscription[Symbol.asyncIterator]();
+    try {
       // Written at once, this sends the headers now: the client knows the stream is open (core admitted
       // it) before the first item. NDJSON has no comments, so it writes nothing: an empty chunk.
-      controller.enqueue(format === 'sse' ? encoder.encode(': stream open\n\n') : new Uint8Array(0));
-      if (format === 'sse') {
-        keepAlive = setInterval(() => {
-          try {
-            if (!done) controller.enqueue(encoder.encode(': keep-alive\n\n'));
-          } catch {
-            cleanup();
-          }
-        }, options.keepAliveMs);
-        keepAlive.unref();
-      }
-    },
-    async pull(controller) {
-      let chunk: string | undefined;
-      let last = false;
-      try {
-        const next = await iterator.next();
-        if (next.done) last = true;
-        else chunk = item(next.value);
-      } catch (err) {
-        chunk = done ? undefined : failure(err);
-        last = true;
-      }
-      if (done && chunk === undefined) last = true;
-      try {
-        if (chunk !== undefined) controller.enqueue(encoder.encode(chunk));
-        if (last) {
-          cleanup();
-          controller.close();
+      yield format === 'sse' ? encoder.encode(': stream open\n\n') : new Uint8Array(0);
+      let next: Promise<IteratorResult<MessageShape<S>>> | undefined;
+      while (!done) {
+        next ??= iterator.next();
+        let result: IteratorResult<MessageShape<S>> | typeof KEEP_ALIVE;
+        try {
+          result = format === 'sse' ? await withKeepAlive(next, keepAliveMs) : await next;
+        } catch (err) {
+          if (!done) yield encoder.encode(failure(err));
+          return;
         }
-      } catch {
-        // The client went away while we waited: the stream is cancelled already.
-        cleanup();
+        if (result === KEEP_ALIVE) {
+          yield encoder.encode(': keep-alive\n\n');
+          continue;
+        }
+        next = undefined;
+        if (result.done) return;
+        yield encoder.encode(item(result.value));
       }
-    },
-    cancel() {
+    } finally {
       cleanup();
-    },
-  });
+    }
+  }
 
-  return new options.fetchAPI.Response(body, {
-    status: 200,
-    headers: {
-      'content-type': CONTENT_TYPE[format],
-      'cache-control': 'no-cache',
-      // Tell reverse proxies (nginx) not to buffer the stream.
-      'x-accel-buffering': 'no',
+  const headers = {
+    'content-type': CONTENT_TYPE[format],
+    'cache-control': 'no-cache',
+    // Tell reverse proxies (nginx) not to buffer the stream.
+    'x-accel-buffering': 'no',
+  };
+  const { Response: ResponseClass, ReadableStream: ReadableStreamClass } = options.fetchAPI;
+  const generator = chunks();
+  // A generator waiting for the next item cannot be returned early; closing the subscription first ends
+  // that wait, so the consumer cancelling the body (without an aborted request signal) ends the stream.
+  const iterable: AsyncIterableIterator<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => generator.next(),
+    return: (value?: unknown) => {
+      cleanup();
+      return generator.return(value);
+    },
+  };
+  // @whatwg-node's Response streams an async iterable as it is (so the empty first chunk reaches the
+  // socket and sends the headers); a platform Response needs a ReadableStream.
+  const body = ResponseClass === globalThis.Response ? toReadableStream(ReadableStreamClass, iterable) : iterable;
+  return new ResponseClass(body as BodyInit, { status: 200, headers });
+}
+
+/** The iterator's next result, or KEEP_ALIVE when it takes longer than `ms`. */
+function withKeepAlive<T>(next: Promise<T>, ms: number): Promise<T | typeof KEEP_ALIVE> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tick = new Promise<typeof KEEP_ALIVE>((resolve) => {
+    timer = setTimeout(() => resolve(KEEP_ALIVE), ms);
+  });
+  return Promise.race([next, tick]).finally(() => clearTimeout(timer));
+}
+
+function toReadableStream(
+  ReadableStreamClass: typeof ReadableStream,
+  chunks: AsyncIterableIterator<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  return new ReadableStreamClass<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel() {
+      await chunks.return?.(undefined);
     },
   });
 }
