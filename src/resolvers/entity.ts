@@ -56,7 +56,8 @@ export function toEntityRef(input: EntityRefArgs): EntityRef {
     type: input.type,
     key: input.key,
     version: optionalSafeNumber('version', input.version),
-    at: optional(input.at),
+    // 0 = now, as the proto reads `EntityRef.at` (gRPC cannot tell 0 from unset), so every transport agrees.
+    at: input.at === 0n ? undefined : optional(input.at),
   };
 }
 

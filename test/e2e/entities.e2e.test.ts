@@ -354,6 +354,11 @@ describe('getEntity with version and at (time travel)', () => {
     expect(ok(await a.get({ domain: D, type: T, key, version: 0 })).getEntity.version).toBe('5');
   });
 
+  it('at 0 is the current state (as the proto reads EntityRef.at)', async () => {
+    expect(ok(await a.get({ domain: D, type: T, key, at: 0 })).getEntity.version).toBe('5');
+    expect(ok(await a.get({ domain: D, type: T, key, at: '0', version: 1 })).getEntity.version).toBe('1');
+  });
+
   it.each([
     ['the deletion’s version', 4],
     ['a version beyond the current one', 6],
@@ -394,7 +399,6 @@ describe('getEntity with version and at (time travel)', () => {
     ['version and at together', { version: 1, at: '1' }],
     ['version -1 (a precondition, not a version)', { version: -1 }],
     ['version -2', { version: -2 }],
-    ['at 0', { at: 0 }],
     ['at negative', { at: '-5' }],
     ['at not a number', { at: 'yesterday' }],
     ['version fractional', { version: 1.5 }],
