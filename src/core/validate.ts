@@ -37,7 +37,7 @@ export function requireObject(field: string, value: unknown, limits: JsonLimits)
 
 /** Any JSON value (a protobuf Value): no undefined, functions, NaN or Infinity; within the depth limit. */
 export function requireJsonValue(field: string, value: unknown, limits: JsonLimits): JsonValue {
-  if (value === undefined) throw invalid(`${field} is required`);
+  if (value === undefined) throw invalid(`${field} is required (any JSON value, null included)`);
   checkJson(field, value, limits.maxDepth);
   return value as JsonValue;
 }
