@@ -232,7 +232,7 @@ const cases: BadCase[] = [
     status: 400,
     code: 3,
   },
-  { name: 'an empty path segment', method: 'DELETE', path: '/api/entity/ref/bad//ann', status: 404, code: 5 },
+  { name: 'an empty path segment', method: 'DELETE', path: '/api/entity/ref/bad//ann', status: 400, code: 3 },
   {
     name: 'a name with whitespace (core validation)',
     method: 'POST',

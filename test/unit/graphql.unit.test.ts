@@ -157,6 +157,17 @@ describe('GraphQL over HTTP (in process, fake core)', () => {
     expect(fake.calls.filter((c) => c.method !== 'entities.getMany')).toEqual([]);
   });
 
+  it.each([
+    ['a syntax error', '{ getEntity(input: {'],
+    ['an unknown field', '{ getEntity(input: { domain: "d", type: "t", key: "k" }) { nope } }'],
+    ['a required field left out', 'mutation { setEntity(input: { domain: "d", type: "t", key: "k" }) }'],
+  ])("gives GraphQL's own request errors (%s) INVALID_ARGUMENT", async (_name, query) => {
+    const res = await post(query);
+    expect(res.status).toBe(400);
+    expect(code(res)).toBe('INVALID_ARGUMENT');
+    expect(fake.calls).toEqual([]);
+  });
+
   it('rejects impossible DateTimes and takes real ones in any offset', async () => {
     const lock = (exp: string) =>
       post('mutation($exp: DateTime) { lockMutex(input: { domain: "d", key: "k", exp: $exp }) { exp } }', { exp });
@@ -195,7 +206,8 @@ describe('GraphQL over HTTP (in process, fake core)', () => {
     }
     const missing = await subscribe({});
     expect(missing.status).toBe(400);
-    expect(missing.body.errors?.[0]?.extensions?.code).toBeUndefined();
+    // GraphQL's own coercion error (a required input left out) is bad input too.
+    expect(missing.body.errors?.[0]?.extensions?.code).toBe('INVALID_ARGUMENT');
     expect(fake.callsOf('events.stream')).toEqual([]);
   });
 

@@ -55,9 +55,27 @@ export const maskError: MaskError = (error) => {
   if (stategateError && stategateError.code !== 'INTERNAL') {
     return coded(error, stategateError.code, stategateError.message);
   }
-  if (!stategateError && isOwnGraphQLError(error)) return error;
+  if (!stategateError && isOwnGraphQLError(error)) return asInvalidArgument(error);
   return coded(error, 'INTERNAL', INTERNAL_MESSAGE);
 };
+
+/**
+ * GraphQL's own request errors — syntax, validation, variable coercion — are all bad input, so they carry
+ * INVALID_ARGUMENT like bad input on every other transport. Set in place: a new instance would make Yoga log
+ * the client's mistake as a masked server error.
+ */
+export function asInvalidArgument(error: GraphQLError): GraphQLError {
+  const code = error.extensions?.code;
+  if (
+    code === undefined ||
+    code === 'BAD_USER_INPUT' ||
+    code === 'GRAPHQL_VALIDATION_FAILED' ||
+    code === 'GRAPHQL_PARSE_FAILED'
+  ) {
+    if (Object.isExtensible(error.extensions)) (error.extensions as Record<string, unknown>).code = 'INVALID_ARGUMENT';
+  }
+  return error;
+}
 
 /** The innermost error of a GraphQLError chain: what actually went wrong, for the log. */
 export function rootError(error: unknown): unknown {

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { InputError } from '../../schema/input-error.js';
+import { asInvalidArgument } from './errors.js';
 
 function hasInputError(error: GraphQLError): boolean {
   let current: unknown = error;
@@ -18,6 +19,13 @@ function hasInputError(error: GraphQLError): boolean {
  */
 export function useInputErrorCodes(): Plugin {
   return {
+    // Validation errors never pass maskError; whichever of this and Yoga's own hook runs first, the code
+    // ends up INVALID_ARGUMENT (Yoga only fills a code that is missing).
+    onValidate() {
+      return ({ valid, result }) => {
+        if (!valid) for (const error of result) asInvalidArgument(error);
+      };
+    },
     onSubscribe() {
       return {
         onSubscribeResult({ result, setResult }) {

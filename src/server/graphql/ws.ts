@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import type { CallContext } from '../../core/ports/access.js';
 import type { GraphqlContext } from '../../resolvers/context.js';
 import { callFromConnection } from './call-context.js';
+import { asInvalidArgument } from './errors.js';
 import type { GraphqlLogger } from './logger.js';
 
 /** What graphql-ws operations add to Yoga's initial context: the connection's caller. */
@@ -73,11 +74,11 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
           document = envelop.parse(payload.query);
         } catch (error) {
           // A syntax error answers the operation; thrown, it would close the whole socket.
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return [asInvalidArgument(error)];
           throw error;
         }
         const errors = envelop.validate(envelop.schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return errors.map(asInvalidArgument);
         const args: ExecutionArgs = {
           schema: envelop.schema,
           document,

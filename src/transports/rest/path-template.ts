@@ -38,7 +38,9 @@ function segmentsPattern(segments: string, source: string): string {
   return segments
     .split('/')
     .map((segment) => {
-      if (segment === '*') return '[^/]+';
+      // An empty segment still matches, so `/api/cache/ref/d/` reaches core and is INVALID_ARGUMENT (an empty
+      // key), exactly as the same request is on every other transport, rather than a 404.
+      if (segment === '*') return '[^/]*';
       if (segment === '**') return '.+';
       if (LITERAL.test(segment)) return escapeRegExp(segment);
       throw new Error(`path template ${source}: bad segment "${segment}"`);

@@ -316,11 +316,6 @@ export const scenarios: Scenario[] = [
       broadcast: err('INVALID_ARGUMENT'),
       nothingWritten: err('NOT_FOUND'),
     },
-    known: {
-      graphql:
-        'GraphQL refuses a missing non-null input field (values: JSON!, body: JSON!) in variable coercion, with no ' +
-        "extensions.code, before core sees the request (src/server/graphql/errors.ts passes GraphQL's own errors unchanged)",
-    },
   },
   {
     name: 'empty names in REST path variables are INVALID_ARGUMENT (every rpc with a name in its path)',
@@ -354,11 +349,6 @@ export const scenarios: Scenario[] = [
       cacheDelDomain: err('INVALID_ARGUMENT'),
       lockKey: err('INVALID_ARGUMENT'),
       unlockDomain: err('INVALID_ARGUMENT'),
-    },
-    known: {
-      rest:
-        'a path variable does not match an empty segment (src/transports/rest/path-template.ts: `[^/]+`), so the ' +
-        'request is 404 NOT_FOUND "no route" instead of reaching core, which answers INVALID_ARGUMENT',
     },
   },
   {
