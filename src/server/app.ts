@@ -105,6 +105,9 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       await stategate.close();
       rpc.close();
       await websockets.close();
+      // Connections whose last request was a stream that just ended are idle keep-alives now: close them
+      // instead of waiting for their keep-alive timeout.
+      port.http1.closeIdleConnections();
       await stopped;
     })();
     return closing;
