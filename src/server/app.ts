@@ -45,6 +45,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     graphqlEndpoint: GRAPHQL_PATH,
     cors: config.cors,
     maxSubscriptionsPerConnection: config.subscriptionsPerConnection,
+    maxBodyBytes: config.maxBodyBytes,
     // REST (every other /api/ path) is a Yoga plugin: the same server, CORS and core calls as GraphQL.
     plugins: [
       useRest({

@@ -6,6 +6,7 @@ import { schema } from '../schema/index.js';
 import { callFromRequest } from './graphql/call-context.js';
 import { maskError } from './graphql/errors.js';
 import { createYogaLogger, type GraphqlLogger } from './graphql/logger.js';
+import { useBodyLimit } from './graphql/use-body-limit.js';
 import { useInputErrorCodes } from './graphql/use-input-error-codes.js';
 import { attachGraphqlWs, type GraphqlServerContext } from './graphql/ws.js';
 
@@ -52,6 +53,8 @@ export interface GraphqlServerOptions {
   graphiql?: boolean;
   /** More Yoga plugins, e.g. routes served beside GraphQL. */
   plugins?: Plugin[];
+  /** Largest GraphQL request body, bytes. Default 4 MiB. */
+  maxBodyBytes?: number;
 }
 
 export type GraphqlYoga = YogaServerInstance<GraphqlServerContext, GraphqlContext>;
@@ -93,7 +96,11 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
     graphiql:
       options.graphiql === false ? false : { title: 'stategate GraphiQL', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     landingPage: false,
-    plugins: [useInputErrorCodes(), ...(options.plugins ?? [])],
+    plugins: [
+      useBodyLimit(options.maxBodyBytes ?? 4 * 1024 * 1024, graphqlEndpoint),
+      useInputErrorCodes(),
+      ...(options.plugins ?? []),
+    ],
   });
 
   return {
