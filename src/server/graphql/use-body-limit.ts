@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { readBodyUpTo } from '../../transports/http/read-body.js';
 
 const JSON_TYPE = /^application\/(graphql-response\+)?json\b/i;
 
@@ -40,7 +41,9 @@ export function useBodyLimit(maxBytes: number, endpoint: string): Plugin {
         if (!JSON_TYPE.test(req.headers.get('content-type') ?? '')) {
           throw badRequest('a GraphQL POST without Content-Length must be application/json', 411);
         }
-        const text = await readLimited(req, maxBytes);
+        const bytes = await readBodyUpTo(req, maxBytes);
+        if (bytes === null) throw tooLarge(maxBytes);
+        const text = Buffer.from(bytes).toString('utf8');
         try {
           return JSON.parse(text);
         } catch {
@@ -49,22 +52,4 @@ export function useBodyLimit(maxBytes: number, endpoint: string): Plugin {
       });
     },
   };
-}
-
-async function readLimited(request: Request, limit: number): Promise<string> {
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -13,6 +13,7 @@ import {
   ScalarType,
 } from '@bufbuild/protobuf';
 import { invalid } from '../../core/errors.js';
+import { readBodyUpTo } from '../http/read-body.js';
 import type { RestRoute } from './routes.js';
 import { RestError } from './status.js';
 
@@ -123,26 +124,8 @@ function declaredLength(request: Request, limits: DecodeLimits): number | undefi
 }
 
 async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readBodyUpTo(request, limit);
+  if (bytes === null) throw tooLarge(limit);
   return bytes;
 }
 
