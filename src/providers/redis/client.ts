@@ -1,0 +1,82 @@
+import { Redis } from 'ioredis';
+import { StategateError, unavailable } from '../../core/errors.js';
+import { type Logger, silentLogger } from '../../core/ports/logger.js';
+
+/** How every Redis provider (bus, cache, mutex) is told where Redis is. */
+export interface RedisOptions {
+  /** `redis://host:port[/db]` (or `rediss://` for TLS). */
+  url: string;
+  /** ACL user and password; they override any given in the url. */
+  user?: string;
+  password?: string;
+  logger?: Logger;
+}
+
+/** Prefix of every key and channel stategate writes, so it can share a Redis with other programs. */
+export const KEY_PREFIX = 'stategate:';
+
+/**
+ * Opens one connection and waits until it is ready, so a wrong url or a down server fails at start with
+ * a clear UNAVAILABLE instead of on the first request. Afterwards ioredis reconnects by itself; while it
+ * is disconnected, commands fail fast (no offline queue) rather than hang a request.
+ */
+export async function connectRedis(options: RedisOptions, role: string): Promise<Redis> {
+  const logger = options.logger ?? silentLogger;
+  const where = redactedUrl(options.url);
+  const redis = new Redis(options.url, {
+    ...(options.user !== undefined && { username: options.user }),
+    ...(options.password !== undefined && { password: options.password }),
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5000,
+    // Backs off up to 2 s between attempts, forever: a restarted Redis is picked up without a restart.
+    retryStrategy: (times) => Math.min(times * 100, 2000),
+  });
+  // Without a listener ioredis prints every connection error to stderr; the logger decides instead.
+  let lastError: Error | undefined;
+  redis.on('error', (err: Error) => {
+    lastError = err;
+    logger.warn({ err, redis: where, role }, 'redis connection error');
+  });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect(); // stop the background reconnect attempts of a provider that never started
+    // connect() only says "Connection is closed"; the error event had the cause (ECONNREFUSED, auth, …).
+    const cause = lastError ?? (err as Error);
+    throw unavailable(`cannot connect to redis at ${where} (${role}): ${cause.message}`, cause);
+  }
+  return redis;
+}
+
+/** Runs one Redis call, turning any failure (refused, reset, timed out, reply error) into UNAVAILABLE. */
+export async function redisCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof StategateError) throw err;
+    throw unavailable(`redis ${what} failed: ${(err as Error).message}`, err);
+  }
+}
+
+/** Closes a connection politely, falling back to a hard disconnect when Redis is unreachable. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}
+
+/** The url without its password, for messages and logs. */
+function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
