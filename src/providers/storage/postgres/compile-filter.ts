@@ -1,0 +1,263 @@
+import { invalid } from '../../../core/errors.js';
+import type { Column, CompareOp, FieldRef, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+
+/*
+ * The filter language in PostgreSQL. The semantics are the cross-provider contract written at the top of
+ * ../sqlite/compile-filter.ts (G10); this module only translates them to jsonb:
+ *
+ * - A JSON field is `jsonb_path_query_first(doc, 'strict $."a"."b"', '{}', true)`: strict mode with
+ *   errors silenced, so a path names object keys only (a step into an array or a scalar finds nothing,
+ *   never an element, exactly like sqlite's quoted `$."a"."b"`). Missing = SQL NULL, JSON null = jsonb null.
+ * - Every comparison is guarded by `jsonb_typeof` inside a CASE, so a cast never sees another JSON type
+ *   (PostgreSQL does not promise left-to-right AND evaluation) and no expression is ever SQL NULL: `NOT`
+ *   is always the plain negation, as `$ne/$nin/$not` require.
+ * - Numbers compare as numeric (exact), strings as text COLLATE "C" (code point order, = UTF-8 byte order),
+ *   booleans as boolean (false < true). Text columns are declared COLLATE "C" in the schema.
+ * - Sort: by type rank (missing/null, numbers, strings, objects, arrays, booleans), then one key per type.
+ *   Objects and arrays order by their jsonb text; jsonb does not keep the written key order or spacing,
+ *   so the order AMONG objects (or among arrays) may differ from sqlite's compact written text. Every
+ *   other order is identical.
+ *
+ * Safety: every literal and every JSON path is a bound parameter ($n); path segments are re-checked here.
+ */
+
+type ColumnType = 'text' | 'integer' | 'time';
+
+export interface TableShape {
+  columns: Partial<Record<Column, { sql: string; type: ColumnType }>>;
+  documents: Partial<Record<'values' | 'claims', string>>;
+}
+
+/** Collects positional parameters ($1, $2, …) while SQL is generated. */
+export class PgParams {
+  readonly values: unknown[] = [];
+  private readonly paths = new Map<string, string>();
+
+  /** Binds a value; returns its placeholder. */
+  bind(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** Binds a JSON path once however often it is used. */
+  bindPath(path: string): string {
+    let placeholder = this.paths.get(path);
+    if (!placeholder) {
+      placeholder = this.bind(path);
+      this.paths.set(path, placeholder);
+    }
+    return placeholder;
+  }
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `["a","b"]` → `strict $."a"."b"`. */
+export function jsonPath(segments: readonly string[]): string {
+  if (segments.length === 0) throw invalid('empty field path');
+  for (const segment of segments) {
+    if (!SEGMENT.test(segment)) throw invalid('malformed field path');
+  }
+  return `strict $${segments.map((segment) => `."${segment}"`).join('')}`;
+}
+
+/** Translates a filter into an SQL boolean expression that is never NULL. */
+export function compileFilter(filter: Filter, shape: TableShape, params: PgParams): string {
+  switch (filter.op) {
+    case 'and':
+      return filter.filters.length === 0
+        ? 'TRUE'
+        : `(${filter.filters.map((f) => compileFilter(f, shape, params)).join(' AND ')})`;
+    case 'or':
+      return filter.filters.length === 0
+        ? 'FALSE'
+        : `(${filter.filters.map((f) => compileFilter(f, shape, params)).join(' OR ')})`;
+    case 'not':
+      return `(NOT ${compileFilter(filter.filter, shape, params)})`;
+    case 'in':
+    case 'nin': {
+      const inList = compileLeaf({ op: 'in', field: filter.field, values: filter.values }, shape, params);
+      return filter.op === 'in' ? inList : `(NOT ${inList})`;
+    }
+    case 'exists':
+      return compileLeaf(filter, shape, params);
+    case 'ne':
+      return `(NOT ${compileLeaf({ op: 'eq', field: filter.field, value: filter.value }, shape, params)})`;
+    case 'eq':
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return compileLeaf({ op: filter.op, field: filter.field, value: filter.value }, shape, params);
+  }
+}
+
+type Leaf =
+  | { op: Exclude<CompareOp, 'ne'>; field: FieldRef; value: Scalar }
+  | { op: 'in'; field: FieldRef; values: readonly Scalar[] }
+  | { op: 'exists'; field: FieldRef; value: boolean };
+
+function compileLeaf(leaf: Leaf, shape: TableShape, params: PgParams): string {
+  if (leaf.field.kind === 'column') {
+    const column = resolveColumn(leaf.field.column, shape);
+    if (leaf.op === 'exists') return leaf.value ? 'TRUE' : 'FALSE';
+    if (leaf.op === 'in') return columnIn(column, leaf.values, params);
+    return columnCompare(column, leaf.op, leaf.value, params);
+  }
+  // Decided without the field: bind nothing that the SQL would not use (PostgreSQL refuses untyped unused
+  // $n), but still refuse a field this search does not have, as sqlite does.
+  if (!shape.documents[leaf.field.document]) throw invalid(`${leaf.field.document} cannot be used in this search`);
+  jsonPath(leaf.field.path);
+  if (leaf.op === 'in' && leaf.values.length === 0) return 'FALSE';
+  if (leaf.op !== 'in' && leaf.op !== 'exists' && leaf.op !== 'eq' && leaf.value === null) return 'FALSE';
+  const json = jsonField(leaf.field.document, leaf.field.path, shape, params);
+  if (leaf.op === 'exists') return `(${json.value} IS ${leaf.value ? 'NOT ' : ''}NULL)`;
+  if (leaf.op === 'in') return jsonIn(json, leaf.values, params);
+  if (leaf.op === 'eq') return jsonEq(json, leaf.value, params);
+  return jsonRange(json, leaf.op, leaf.value, params);
+}
+
+// ---- columns ----
+
+interface SqlColumn {
+  sql: string;
+  type: ColumnType;
+}
+
+function resolveColumn(column: Column, shape: TableShape): SqlColumn {
+  const found = shape.columns[column];
+  if (!found) throw invalid(`field ${column} cannot be used in this search`);
+  return found;
+}
+
+/** The literal as bound for this column (bigint as decimal text), or undefined when it cannot match. */
+function columnLiteral(column: SqlColumn, value: Scalar): string | undefined {
+  switch (column.type) {
+    case 'text':
+      return typeof value === 'string' ? value : undefined;
+    case 'integer':
+    case 'time':
+      if (typeof value === 'bigint') return value.toString();
+      return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value).toString() : undefined;
+  }
+}
+
+const SQL_COMPARE: Record<Exclude<CompareOp, 'ne'>, string> = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+
+function castFor(column: SqlColumn): string {
+  return column.type === 'text' ? '::text' : '::bigint';
+}
+
+function columnCompare(column: SqlColumn, op: Exclude<CompareOp, 'ne'>, value: Scalar, params: PgParams): string {
+  const literal = columnLiteral(column, value);
+  if (literal === undefined) return 'FALSE';
+  return `(${column.sql} ${SQL_COMPARE[op]} ${params.bind(literal)}${castFor(column)})`;
+}
+
+function columnIn(column: SqlColumn, values: readonly Scalar[], params: PgParams): string {
+  const literals = values.map((v) => columnLiteral(column, v)).filter((v) => v !== undefined);
+  if (literals.length === 0) return 'FALSE';
+  return `(${column.sql} IN (${literals.map((v) => `${params.bind(v)}${castFor(column)}`).join(', ')}))`;
+}
+
+// ---- JSON documents ----
+
+interface JsonField {
+  /** The jsonb value at the path; SQL NULL when missing. */
+  value: string;
+  /** Its JSON type, 'missing' when absent: never NULL. */
+  type: string;
+}
+
+function jsonField(
+  document: 'values' | 'claims',
+  path: readonly string[],
+  shape: TableShape,
+  params: PgParams,
+): JsonField {
+  const column = shape.documents[document];
+  if (!column) throw invalid(`${document} cannot be used in this search`);
+  const placeholder = params.bindPath(jsonPath(path));
+  const value = `jsonb_path_query_first(${column}, ${placeholder}::jsonpath, '{}'::jsonb, true)`;
+  return { value, type: `COALESCE(jsonb_typeof(${value}), 'missing')` };
+}
+
+/** `value op literal`, evaluated only when the field has the JSON type `jsonType`; FALSE otherwise. */
+function guarded(json: JsonField, jsonType: string, expression: string): string {
+  return `(CASE WHEN ${json.type} = '${jsonType}' THEN ${expression} ELSE FALSE END)`;
+}
+
+const asNumber = (json: JsonField) => `(${json.value} #>> '{}')::numeric`;
+const asText = (json: JsonField) => `(${json.value} #>> '{}') COLLATE "C"`;
+const asBoolean = (json: JsonField) => `(${json.value} #>> '{}')::boolean`;
+const isNullOrMissing = (json: JsonField) => `(${json.type} IN ('null', 'missing'))`;
+
+function bindNumber(value: number | bigint, params: PgParams): string {
+  return `${params.bind(String(value))}::numeric`;
+}
+
+function jsonEq(json: JsonField, value: Scalar, params: PgParams): string {
+  if (value === null) return isNullOrMissing(json);
+  if (typeof value === 'boolean') return guarded(json, 'boolean', `${asBoolean(json)} = ${value ? 'TRUE' : 'FALSE'}`);
+  if (typeof value === 'string') return guarded(json, 'string', `${asText(json)} = ${params.bind(value)}::text`);
+  return guarded(json, 'number', `${asNumber(json)} = ${bindNumber(value, params)}`);
+}
+
+function jsonRange(json: JsonField, op: 'gt' | 'gte' | 'lt' | 'lte', value: Scalar, params: PgParams): string {
+  const sqlOp = SQL_COMPARE[op];
+  if (value === null) return 'FALSE';
+  if (typeof value === 'boolean')
+    return guarded(json, 'boolean', `${asBoolean(json)} ${sqlOp} ${value ? 'TRUE' : 'FALSE'}`);
+  if (typeof value === 'string') return guarded(json, 'string', `${asText(json)} ${sqlOp} ${params.bind(value)}::text`);
+  return guarded(json, 'number', `${asNumber(json)} ${sqlOp} ${bindNumber(value, params)}`);
+}
+
+/** `$in` = OR of `$eq`, grouped by type. */
+function jsonIn(json: JsonField, values: readonly Scalar[], params: PgParams): string {
+  const numbers = values.filter((v) => typeof v === 'number' || typeof v === 'bigint');
+  const strings = values.filter((v) => typeof v === 'string');
+  const booleans = [...new Set(values.filter((v) => typeof v === 'boolean'))];
+  const terms: string[] = [];
+  if (values.includes(null)) terms.push(isNullOrMissing(json));
+  if (numbers.length > 0) {
+    terms.push(
+      guarded(json, 'number', `${asNumber(json)} IN (${numbers.map((v) => bindNumber(v, params)).join(', ')})`),
+    );
+  }
+  if (strings.length > 0) {
+    terms.push(
+      guarded(json, 'string', `${asText(json)} IN (${strings.map((v) => `${params.bind(v)}::text`).join(', ')})`),
+    );
+  }
+  if (booleans.length > 0) {
+    terms.push(
+      guarded(json, 'boolean', `${asBoolean(json)} IN (${booleans.map((b) => (b ? 'TRUE' : 'FALSE')).join(', ')})`),
+    );
+  }
+  return terms.length === 0 ? 'FALSE' : `(${terms.join(' OR ')})`;
+}
+
+// ---- sort ----
+
+/** An ORDER BY list for `sort`, ending with the tie-breaker (ascending). */
+export function compileOrder(sort: SortSpec | null, shape: TableShape, params: PgParams, tieBreaker: string): string {
+  if (!sort) return `${tieBreaker} ASC`;
+  const direction = sort.reverse ? 'DESC' : 'ASC';
+  const field = sort.field;
+  if (field.kind === 'column') {
+    return `${resolveColumn(field.column, shape).sql} ${direction}, ${tieBreaker} ASC`;
+  }
+  const json = jsonField(field.document, field.path, shape, params);
+  const rank =
+    `CASE ${json.type} WHEN 'missing' THEN 0 WHEN 'null' THEN 0 WHEN 'number' THEN 1 WHEN 'string' THEN 2 ` +
+    `WHEN 'object' THEN 3 WHEN 'array' THEN 4 ELSE 5 END`;
+  // One key per type; within a rank every other key is NULL for all rows, so it does not reorder them.
+  const keys = [
+    rank,
+    `CASE WHEN ${json.type} = 'number' THEN ${asNumber(json)} END`,
+    `CASE WHEN ${json.type} = 'string' THEN ${asText(json)} END`,
+    `CASE WHEN ${json.type} IN ('object', 'array') THEN ${json.value}::text COLLATE "C" END`,
+    `CASE WHEN ${json.type} = 'boolean' THEN ${asBoolean(json)} END`,
+  ];
+  return `${keys.map((key) => `${key} ${direction}`).join(', ')}, ${tieBreaker} ASC`;
+}

@@ -1,0 +1,287 @@
+import pg from 'pg';
+import { alreadyExists, invalid, StategateError, unavailable } from '../../../core/errors.js';
+import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
+import { type Logger, silentLogger } from '../../../core/ports/logger.js';
+import type { EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
+import { planWrite } from '../../../core/write-plan.js';
+import { migrate } from './migrations.js';
+import { type EntityRow, EVENT_COLUMNS, type EventRow, type HeadRow, toEntity, toEvent, toHead } from './rows.js';
+import { searchEntities, searchEvents } from './search.js';
+
+export interface PostgresStorageOptions {
+  /** `postgres://user:password@host:port/database` */
+  url: string;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** Where migrations and connection errors are logged; pino fits. Default: silent. */
+  logger?: Logger;
+  /** How long getting a connection may take before the operation fails with UNAVAILABLE. Default 5000 ms. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The advisory lock that orders the log (G4). An append takes it (transaction-scoped) right before it
+ * draws its position and holds it until COMMIT, so positions are drawn in commit order and a reader that
+ * has seen position P can never later find a newly committed event below P.
+ *
+ * Cost: across all instances sharing the database, the tail of every append (draw position, insert the
+ * event, COMMIT including its WAL flush) runs one at a time; the head read, planning and head upsert
+ * still run concurrently. Log throughput is therefore bounded by about one commit flush per append.
+ */
+const LOG_LOCK = 0x5374_6c67; // "Stlg"
+
+/**
+ * PostgreSQL storage. Opening connects, runs pending migrations (schema_migrations) and refuses a
+ * database from a newer build; a database that cannot be reached fails the start with UNAVAILABLE.
+ *
+ * Appends of one provider instance run one at a time in submission order, each in its own READ COMMITTED
+ * transaction; so, within one instance, an intent sees the effect of the intents submitted before it and
+ * positions follow submission order (as on sqlite). Instances sharing a database run concurrently,
+ * ordered by the row lock on the entity's head (G3) and the log lock (G4).
+ */
+export async function createPostgresStorage(options: PostgresStorageOptions): Promise<StorageProvider> {
+  const logger = options.logger ?? silentLogger;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  });
+  // An idle connection that breaks (server restart) must not crash the process; the pool drops it.
+  pool.on('error', (err) => logger.warn({ err }, 'postgres idle connection failed'));
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw unavailable(`cannot connect to postgres at ${redact(options.url)}: ${(err as Error).message}`, err);
+  }
+  try {
+    await migrate(client, logger);
+  } catch (err) {
+    client.release(true);
+    await pool.end().catch(() => undefined);
+    if (err instanceof StategateError) throw err;
+    throw unavailable(`postgres migration failed: ${(err as Error).message}`, err);
+  }
+  client.release();
+  return new PostgresStorage(pool);
+}
+
+/** Keys per getEntities query. */
+const GET_MANY_CHUNK = 1000;
+
+class PostgresStorage implements StorageProvider {
+  readonly name = 'postgres';
+  private closed = false;
+  /** The last append in flight: the next one starts after it settles (submission order). */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  append(intent: WriteIntent): Promise<Event> {
+    if (this.closed) return Promise.reject(unavailable('storage is closed'));
+    const run = this.tail.then(() => this.appendNow(intent));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(intent: WriteIntent): Promise<Event> {
+    const client = await this.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const event = await this.applyIntent(client, intent);
+        await client.query('COMMIT');
+        return event;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          broken = rollbackErr;
+        });
+        throw err;
+      }
+    } catch (err) {
+      if (err instanceof StategateError) throw err;
+      broken ??= err as Error;
+      throw mapWriteError(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async applyIntent(client: pg.PoolClient, intent: WriteIntent): Promise<Event> {
+    const { domain, type, key } = intent.target;
+    // Make sure a head row exists (a placeholder at version 0, rolled back with a refused intent), then lock
+    // it: concurrent writers of one entity queue here, and each plans from the head the previous committed.
+    await client.query(
+      `INSERT INTO entities (domain, type, key, version, "values", time) VALUES ($1, $2, $3, 0, NULL, 0)
+       ON CONFLICT (domain, type, key) DO NOTHING`,
+      [domain, type, key],
+    );
+    const { rows } = await client.query<HeadRow>(
+      'SELECT version, "values", time FROM entities WHERE domain = $1 AND type = $2 AND key = $3 FOR UPDATE',
+      [domain, type, key],
+    );
+    const row = rows[0];
+    const head = row && Number(row.version) > 0 ? toHead(row) : null;
+
+    let plan: ReturnType<typeof planWrite>;
+    let headJson: string | null;
+    let claimsJson: string;
+    let valuesJson: string;
+    try {
+      plan = planWrite(intent, head);
+      headJson = plan.head.values === null ? null : JSON.stringify(plan.head.values);
+      claimsJson = JSON.stringify(plan.event.claims);
+      valuesJson =
+        plan.event.entity.values === plan.head.values && headJson !== null
+          ? headJson
+          : JSON.stringify(plan.event.entity.values);
+    } catch (err) {
+      // `next` and what it returns are the caller's: a non-StategateError is a bug upstream (INTERNAL).
+      throw StategateError.from(err);
+    }
+
+    await client.query(
+      `UPDATE entities SET version = $4, "values" = $5::jsonb, time = $6
+       WHERE domain = $1 AND type = $2 AND key = $3`,
+      [domain, type, key, plan.head.version, headJson, plan.head.time.toString()],
+    );
+    // G4: from here to COMMIT, one append at a time across every instance (see LOG_LOCK).
+    await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+    const { event } = plan;
+    const inserted = await client.query<EventRow>(
+      `INSERT INTO events (position, id, domain, type, key, version, method, claims, "values", time)
+       VALUES (nextval('events_position'), $1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9)
+       RETURNING ${EVENT_COLUMNS}`,
+      [event.id, domain, type, key, event.entity.version, event.method, claimsJson, valuesJson, event.time.toString()],
+    );
+    // Answer with what was stored, so the acknowledged event equals what any later read returns.
+    return toEvent(inserted.rows[0]!);
+  }
+
+  async getEntity(key: EntityKey): Promise<Entity | null> {
+    const rows = await this.query<EntityRow>(
+      'SELECT key, version, "values" FROM entities WHERE domain = $1 AND type = $2 AND key = $3 AND "values" IS NOT NULL',
+      [key.domain, key.type, key.key],
+    );
+    return rows[0] ? toEntity(key.domain, key.type, rows[0]) : null;
+  }
+
+  async getEntities(keys: readonly EntityKey[]): Promise<(Entity | null)[]> {
+    const results: (Entity | null)[] = new Array(keys.length).fill(null);
+    for (let start = 0; start < keys.length; start += GET_MANY_CHUNK) {
+      const chunk = keys.slice(start, start + GET_MANY_CHUNK);
+      const rows = await this.query<EntityRow & { idx: string }>(
+        `SELECT k.idx, e.key, e.version, e."values"
+         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(domain, type, key, idx)
+         JOIN entities AS e ON e.domain = k.domain AND e.type = k.type AND e.key = k.key
+         WHERE e."values" IS NOT NULL`,
+        [chunk.map((k) => k.domain), chunk.map((k) => k.type), chunk.map((k) => k.key)],
+      );
+      for (const row of rows) {
+        const index = start + Number(row.idx) - 1;
+        const key = keys[index]!;
+        results[index] = toEntity(key.domain, key.type, row);
+      }
+    }
+    return results;
+  }
+
+  async getEventByVersion(key: EntityKey, version: number): Promise<Event | null> {
+    if (!Number.isSafeInteger(version)) return null;
+    const rows = await this.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE domain = $1 AND type = $2 AND key = $3 AND version = $4`,
+      [key.domain, key.type, key.key, version],
+    );
+    return rows[0] ? toEvent(rows[0]) : null;
+  }
+
+  async getEventAt(key: EntityKey, at: bigint): Promise<Event | null> {
+    const rows = await this.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE domain = $1 AND type = $2 AND key = $3 AND time <= $4
+       ORDER BY time DESC, position DESC LIMIT 1`,
+      [key.domain, key.type, key.key, at.toString()],
+    );
+    return rows[0] ? toEvent(rows[0]) : null;
+  }
+
+  async getEvent(ref: EventRef): Promise<Event | null> {
+    const rows = await this.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1 AND domain = $2 AND type = $3 AND key = $4`,
+      [ref.id, ref.domain, ref.type, ref.key],
+    );
+    return rows[0] ? toEvent(rows[0]) : null;
+  }
+
+  async searchEntities(query: EntityQuery): Promise<Entity[]> {
+    return this.read(() => searchEntities(this.pool, query));
+  }
+
+  async searchEvents(query: EventQuery): Promise<Event[]> {
+    return this.read(() => searchEvents(this.pool, query));
+  }
+
+  async readLog(after: number, limit: number): Promise<Event[]> {
+    const rows = await this.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
+      [Math.trunc(after).toString(), Math.max(0, Math.trunc(limit)).toString()],
+    );
+    return rows.map(toEvent);
+  }
+
+  async headPosition(): Promise<number> {
+    const rows = await this.query<{ position: string | null }>('SELECT max(position) AS position FROM events', []);
+    return Number(rows[0]?.position ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Commit what callers are already waiting for, then let go of the connections.
+    await this.tail;
+    await this.pool.end();
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      throw unavailable(`postgres unavailable: ${(err as Error).message}`, err);
+    }
+  }
+
+  private query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
+    return this.read(async () => (await this.pool.query<R>(sql, params)).rows);
+  }
+
+  private async read<T>(run: () => Promise<T>): Promise<T> {
+    if (this.closed) throw unavailable('storage is closed');
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof StategateError) throw err;
+      throw unavailable('storage read failed', err);
+    }
+  }
+}
+
+/** A failed append's driver error as a StategateError; anything unexpected is UNAVAILABLE (never acknowledged). */
+function mapWriteError(err: unknown): StategateError {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (e?.code === '23505' && e.constraint === 'events_id_key') return alreadyExists('event id already exists');
+  // jsonb cannot hold U+0000 in a string (sqlite can): refuse the input rather than report an outage.
+  if (e?.code === '22P05') return invalid('values or claims contain a character postgres cannot store (U+0000)');
+  return unavailable(`postgres write failed: ${typeof e?.message === 'string' ? e.message : String(err)}`, err);
+}
+
+/** The URL without its password, for error messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
