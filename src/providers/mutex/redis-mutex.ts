@@ -34,6 +34,8 @@ return 'released'`;
  * TTL locks over Redis (G7) for any number of stategate instances sharing one Redis (not Redis Cluster
  * failover: a lock written to a primary that dies before replicating can be granted twice — the fencing
  * number is what protects the guarded resource then). Redis expires the lock itself, on its own clock.
+ * Fencing numbers survive a Redis restart only if Redis persists its data (AOF, `appendonly yes`): a
+ * Redis restarted empty starts counting at 1 again, which breaks "strictly increasing" (G7).
  */
 export async function createRedisMutex(options: RedisMutexOptions): Promise<MutexProvider> {
   const redis = await connectRedis(options, 'mutex');
