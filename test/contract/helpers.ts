@@ -19,3 +19,17 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 20
     await sleep(5);
   }
 }
+
+/**
+ * Awaits a provider that needs an external service, and when it cannot connect fails with how to start
+ * the services: provider tests fail rather than skip, so a missing service never passes for green.
+ */
+export async function needService<T>(service: string, provider: Promise<T>): Promise<T> {
+  try {
+    return await provider;
+  } catch (err) {
+    throw new Error(`${service} is not reachable — run scripts/services.sh up (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
