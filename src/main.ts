@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, storageForLog } from './config/config.js';
 import { createLogger } from './logger.js';
 import { startApp } from './server/app.js';
 
@@ -17,7 +17,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await startApp(config, logger);
   logger.info(
-    { url: app.url, graphql: `${app.url}/api/graphql`, storage: config.storage, cache: config.cache.name },
+    {
+      url: app.url,
+      graphql: `${app.url}/api/graphql`,
+      storage: storageForLog(config.storage),
+      cache: config.cache.name,
+    },
     'stategate listening',
   );
   if (config.protectedMode) {

@@ -4,7 +4,10 @@ import { parse as parseDotenv } from 'dotenv';
 import type { Limits } from '../core/limits.js';
 import { envSchema, notYetSupported } from './env-schema.js';
 
-export type StorageConfig = { name: 'sqlite'; path: string };
+export type StorageConfig =
+  | { name: 'sqlite'; path: string }
+  /** `url` carries `user`/`password` when the JSON form gave them separately. */
+  | { name: 'postgres'; url: string; poolSize: number };
 export type BusConfig = { name: 'memory' };
 
 /** The server's whole configuration: complete, validated and frozen at start. */
@@ -35,6 +38,30 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_SQLITE_PATH = './data/stategate.db';
+export const DEFAULT_POSTGRES_POOL_SIZE = 10;
+
+/** The storage config as it may be logged: a password in the URL is masked. */
+export function storageForLog(storage: StorageConfig): StorageConfig {
+  if (storage.name !== 'postgres') return storage;
+  const url = new URL(storage.url);
+  if (url.password) url.password = '***';
+  return { ...storage, url: url.toString() };
+}
+
+type StorageEnv = ReturnType<typeof envSchema.parse>['STATEGATE_STORAGE_PROVIDER'];
+
+function storageConfig(storage: StorageEnv): StorageConfig {
+  switch (storage.name) {
+    case 'sqlite':
+      return { name: 'sqlite', path: storage.path ?? storage.addr ?? DEFAULT_SQLITE_PATH };
+    case 'postgres': {
+      const url = new URL(storage.addr);
+      if (storage.user !== undefined) url.username = encodeURIComponent(storage.user);
+      if (storage.password !== undefined) url.password = encodeURIComponent(storage.password);
+      return { name: 'postgres', url: url.toString(), poolSize: storage.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE };
+    }
+  }
+}
 
 /**
  * Reads the environment, with a `.env` file in the working directory underneath it (real environment
@@ -69,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     protectedMode,
     authDisabled: e.STATEGATE_AUTH_DISABLED,
     logLevel: e.STATEGATE_LOG_LEVEL ?? (e.STATEGATE_DEBUG ? 'debug' : 'info'),
-    storage: { name: 'sqlite', path: storage.path ?? storage.addr ?? DEFAULT_SQLITE_PATH },
+    storage: storageConfig(storage),
     cache: e.STATEGATE_CACHE_PROVIDER,
     channel: e.STATEGATE_CHANNEL_PROVIDER ?? e.STATEGATE_CACHE_PROVIDER,
     cors: {

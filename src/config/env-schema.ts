@@ -36,6 +36,16 @@ const json = z.string().transform((text, ctx) => {
 const storageProvider = json.pipe(
   z.discriminatedUnion('name', [
     z.object({ name: z.literal('sqlite'), path: z.string().min(1).optional(), addr: z.string().min(1).optional() }),
+    z.object({
+      name: z.literal('postgres'),
+      addr: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .refine((url) => URL.canParse(url), 'must be a postgres:// URL'),
+      poolSize: z.number().int().min(1).max(1000).optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().optional(),
+    }),
   ]),
 );
 

@@ -6,6 +6,7 @@ import type { StorageProvider } from '../core/ports/storage.js';
 import { createMemoryBus } from './bus/memory-bus.js';
 import { createMemoryCache } from './cache/memory-cache.js';
 import { createMemoryMutex } from './mutex/memory-mutex.js';
+import { createPostgresStorage } from './storage/postgres/postgres-storage.js';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.js';
 
 /** Opens the storage provider the config names. */
@@ -13,6 +14,8 @@ export async function createStorage(config: StorageConfig, logger: Logger): Prom
   switch (config.name) {
     case 'sqlite':
       return createSqliteStorage({ path: config.path, logger });
+    case 'postgres':
+      return createPostgresStorage({ url: config.url, poolSize: config.poolSize, logger });
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { ConfigError, loadConfig, storageForLog } from '../../src/config/config.js';
 
 const emptyDir = () => mkdtempSync(join(tmpdir(), 'stategate-config-'));
 
@@ -48,6 +48,23 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the postgres storage provider: addr, poolSize, and user/password over the URL', () => {
+    const env = (json: object) => ({ STATEGATE_STORAGE_PROVIDER: JSON.stringify(json) });
+    expect(loadConfig(env({ name: 'postgres', addr: 'postgres://u:p@db:5432/sg' }), emptyDir()).storage).toEqual({
+      name: 'postgres',
+      url: 'postgres://u:p@db:5432/sg',
+      poolSize: 10,
+    });
+    const config = loadConfig(
+      env({ name: 'postgres', addr: 'postgres://db/sg', poolSize: 3, user: 'app', password: 'p@ss/word' }),
+      emptyDir(),
+    );
+    expect(config.storage).toEqual({ name: 'postgres', url: 'postgres://app:p%40ss%2Fword@db/sg', poolSize: 3 });
+    const parsed = new URL((config.storage as { url: string }).url);
+    expect(decodeURIComponent(parsed.password)).toBe('p@ss/word');
+    expect(storageForLog(config.storage)).toEqual({ name: 'postgres', url: 'postgres://app:***@db/sg', poolSize: 3 });
+  });
+
   it('reads TLS material when both files are given', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, 'cert.pem'), 'CERT');
@@ -70,6 +87,9 @@ describe('loadConfig', () => {
     [{ STATEGATE_AUTH_DISABLED: 'maybe' }, /STATEGATE_AUTH_DISABLED/],
     [{ STATEGATE_STORAGE_PROVIDER: '{name: sqlite}' }, /STATEGATE_STORAGE_PROVIDER.*JSON/],
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "oracle"}' }, /STATEGATE_STORAGE_PROVIDER/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres"}' }, /STATEGATE_STORAGE_PROVIDER/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres", "addr": "mysql://x"}' }, /STATEGATE_STORAGE_PROVIDER/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres", "addr": "postgres://x", "poolSize": 0}' }, /poolSize/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "memcached"}' }, /STATEGATE_CACHE_PROVIDER/],
     [{ STATEGATE_STREAM_BUFFER: '0' }, /STATEGATE_STREAM_BUFFER/],
     [{ STATEGATE_MAX_BODY_BYTES: '10' }, /STATEGATE_MAX_BODY_BYTES/],
