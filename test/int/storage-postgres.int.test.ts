@@ -39,6 +39,48 @@ describe('postgres storage', () => {
     ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 
+  it('a connection lost mid-append fails it with UNAVAILABLE, writes nothing, and the next append recovers', async () => {
+    const store = await open(2);
+    const blocker = new pg.Client({ connectionString: URL });
+    await blocker.connect();
+    const target = { domain: unique('lost'), type: 't', key: 'k' };
+    try {
+      await store.append(intent.set(target, { v: 1 }));
+      // Hold the entity's head row so the next append waits on it, then kill the append's backend.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM entities WHERE domain = $1 AND type = $2 AND key = $3 FOR UPDATE', [
+        target.domain,
+        target.type,
+        target.key,
+      ]);
+      const blockerPid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const pending = store.append(intent.set(target, { v: 2 }));
+      const outcome = pending.then(
+        () => 'acknowledged',
+        (err: { code?: string }) => err.code,
+      );
+      let killed = 0;
+      for (let i = 0; i < 200 && killed === 0; i++) {
+        const { rows } = await blocker.query<{ killed: boolean }>(
+          'SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [blockerPid],
+        );
+        killed = rows.length;
+        if (killed === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(killed).toBe(1);
+      expect(await outcome).toBe('UNAVAILABLE');
+      await blocker.query('ROLLBACK');
+
+      expect(await store.getEntity(target)).toEqual({ ...target, values: { v: 1 }, version: 1 });
+      const next = await store.append(intent.set(target, { v: 3 }));
+      expect(next.entity.version).toBe(2);
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
+  });
+
   it('G4: with 20 concurrent writers (separate pools), a tailing reader sees rising positions and skips nothing', async () => {
     const domain = unique('g4');
     const reader = await open(2);

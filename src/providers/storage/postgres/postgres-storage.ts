@@ -88,6 +88,12 @@ class PostgresStorage implements StorageProvider {
   private async appendNow(intent: WriteIntent): Promise<Event> {
     const client = await this.connect();
     let broken: Error | undefined;
+    // A checked-out client whose connection dies emits 'error'; unheard, that would crash the process.
+    // The failing query rejects as well, so noting it here is enough.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       try {
@@ -105,6 +111,7 @@ class PostgresStorage implements StorageProvider {
       broken ??= err as Error;
       throw mapWriteError(err);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
