@@ -260,13 +260,15 @@ export function describeStorageContract(name: string, create: Factory<StoragePro
         const tail = (async () => {
           let after = start;
           for (;;) {
+            // Decided before the read: a read that started while writes were still committing may miss them.
+            const finished = !writing;
             const page = await store.readLog(after, 25);
             for (const event of page) {
               expect(event.position).toBeGreaterThan(after);
               after = event.position;
               if (event.entity.domain === domain) seen.push(event);
             }
-            if (!writing && page.length === 0) return;
+            if (finished && page.length === 0) return;
             await tick();
           }
         })();

@@ -93,13 +93,15 @@ describe('postgres storage', () => {
       let after = start;
       const tail = (async () => {
         for (;;) {
+          // Decided before the read: a read that started while writes were still committing may miss them.
+          const finished = !writing;
           const page = await reader.readLog(after, 50);
           for (const event of page) {
             if (event.position <= after) throw new Error(`position ${event.position} after ${after}`);
             after = event.position;
             if (event.entity.domain === domain) seen.push(event);
           }
-          if (!writing && page.length === 0) return;
+          if (finished && page.length === 0) return;
         }
       })();
       const PER_WRITER = 25;
