@@ -8,7 +8,10 @@ export type StorageConfig =
   | { name: 'sqlite'; path: string }
   /** `url` carries `user`/`password` when the JSON form gave them separately. */
   | { name: 'postgres'; url: string; poolSize: number };
-export type BusConfig = { name: 'memory' };
+/** A networked provider: `url` is complete (scheme added to a seed-style `host:port`). */
+export type NetworkedConfig = { url: string; user?: string; password?: string };
+export type CacheConfig = { name: 'memory' } | ({ name: 'redis' } & NetworkedConfig);
+export type BusConfig = CacheConfig | ({ name: 'nats' } & NetworkedConfig);
 
 /** The server's whole configuration: complete, validated and frozen at start. */
 export interface Config {
@@ -20,7 +23,7 @@ export interface Config {
   authDisabled: boolean;
   logLevel: string;
   storage: StorageConfig;
-  cache: BusConfig;
+  cache: CacheConfig;
   channel: BusConfig;
   cors: { origins: string[]; methods: string[]; headers: string[] };
   limits: Limits;
@@ -46,6 +49,22 @@ export function storageForLog(storage: StorageConfig): StorageConfig {
   const url = new URL(storage.url);
   if (url.password) url.password = '***';
   return { ...storage, url: url.toString() };
+}
+
+type BusEnv = { name: 'memory' } | { name: 'redis' | 'nats'; addr: string; user?: string; password?: string };
+
+/** Completes a networked provider's address: `host:port` (the seed's Redis form) gets its scheme. */
+function networkedConfig(env: BusEnv, variable: string): BusConfig {
+  if (env.name === 'memory') return { name: 'memory' };
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(env.addr) ? env.addr : `${env.name}://${env.addr}`;
+  if (!URL.canParse(url))
+    throw new ConfigError(`${variable}: addr "${env.addr}" is not host:port or a ${env.name}:// URL`);
+  return {
+    name: env.name,
+    url,
+    ...(env.user !== undefined ? { user: env.user } : {}),
+    ...(env.password !== undefined ? { password: env.password } : {}),
+  };
 }
 
 type StorageEnv = ReturnType<typeof envSchema.parse>['STATEGATE_STORAGE_PROVIDER'];
@@ -97,8 +116,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     authDisabled: e.STATEGATE_AUTH_DISABLED,
     logLevel: e.STATEGATE_LOG_LEVEL ?? (e.STATEGATE_DEBUG ? 'debug' : 'info'),
     storage: storageConfig(storage),
-    cache: e.STATEGATE_CACHE_PROVIDER,
-    channel: e.STATEGATE_CHANNEL_PROVIDER ?? e.STATEGATE_CACHE_PROVIDER,
+    cache: networkedConfig(e.STATEGATE_CACHE_PROVIDER, 'STATEGATE_CACHE_PROVIDER') as CacheConfig,
+    channel: networkedConfig(
+      e.STATEGATE_CHANNEL_PROVIDER ?? e.STATEGATE_CACHE_PROVIDER,
+      e.STATEGATE_CHANNEL_PROVIDER ? 'STATEGATE_CHANNEL_PROVIDER' : 'STATEGATE_CACHE_PROVIDER',
+    ),
     cors: {
       origins: e.STATEGATE_CORS_ALLOW_ORIGINS,
       methods: e.STATEGATE_CORS_ALLOW_METHODS,

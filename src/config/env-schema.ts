@@ -49,7 +49,24 @@ const storageProvider = json.pipe(
   ]),
 );
 
-const busProvider = json.pipe(z.discriminatedUnion('name', [z.object({ name: z.literal('memory') })]));
+/** A networked provider's address: the seed writes Redis as `host:port`; a URL works too. */
+const networked = (name: 'redis' | 'nats') =>
+  z.object({
+    name: z.literal(name),
+    addr: z.string().trim().min(1),
+    user: z.string().min(1).optional(),
+    password: z.string().optional(),
+  });
+
+/** STATEGATE_CACHE_PROVIDER: cache and mutex (and, by default, the bus). */
+const cacheProvider = json.pipe(
+  z.discriminatedUnion('name', [z.object({ name: z.literal('memory') }), networked('redis')]),
+);
+
+/** STATEGATE_CHANNEL_PROVIDER: the bus between instances. */
+const busProvider = json.pipe(
+  z.discriminatedUnion('name', [z.object({ name: z.literal('memory') }), networked('redis'), networked('nats')]),
+);
 
 /**
  * Every environment variable stategate reads, with its default. Unknown STATEGATE_* variables are
@@ -62,7 +79,7 @@ export const envSchema = z.object({
   STATEGATE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
   STATEGATE_AUTH_DISABLED: bool.default(false),
   STATEGATE_STORAGE_PROVIDER: storageProvider.default({ name: 'sqlite' }),
-  STATEGATE_CACHE_PROVIDER: busProvider.default({ name: 'memory' }),
+  STATEGATE_CACHE_PROVIDER: cacheProvider.default({ name: 'memory' }),
   STATEGATE_CHANNEL_PROVIDER: busProvider.optional(),
   STATEGATE_CORS_ALLOW_ORIGINS: list.default(['*']),
   STATEGATE_CORS_ALLOW_METHODS: list.default(['POST', 'GET', 'PUT', 'PATCH', 'DELETE']),

@@ -1,11 +1,15 @@
-import type { BusConfig, StorageConfig } from '../config/config.js';
+import type { BusConfig, CacheConfig, StorageConfig } from '../config/config.js';
 import type { BusProvider } from '../core/ports/bus.js';
 import type { CacheProvider, MutexProvider } from '../core/ports/cache.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { StorageProvider } from '../core/ports/storage.js';
 import { createMemoryBus } from './bus/memory-bus.js';
+import { createNatsBus } from './bus/nats-bus.js';
+import { createRedisBus } from './bus/redis-bus.js';
 import { createMemoryCache } from './cache/memory-cache.js';
+import { createRedisCache } from './cache/redis-cache.js';
 import { createMemoryMutex } from './mutex/memory-mutex.js';
+import { createRedisMutex } from './mutex/redis-mutex.js';
 import { createPostgresStorage } from './storage/postgres/postgres-storage.js';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.js';
 
@@ -20,17 +24,41 @@ export async function createStorage(config: StorageConfig, logger: Logger): Prom
 }
 
 /** The bus (STATEGATE_CHANNEL_PROVIDER, defaulting to the cache provider). */
-export async function createBus(config: BusConfig): Promise<BusProvider> {
+export async function createBus(config: BusConfig, logger: Logger): Promise<BusProvider> {
   switch (config.name) {
     case 'memory':
       return createMemoryBus();
+    case 'redis':
+      return createRedisBus({ ...connection(config), logger });
+    case 'nats':
+      return createNatsBus({ ...connection(config), logger });
   }
 }
 
 /** Cache and mutex share STATEGATE_CACHE_PROVIDER, as in the seed. */
-export async function createCacheAndMutex(config: BusConfig): Promise<{ cache: CacheProvider; mutex: MutexProvider }> {
+export async function createCacheAndMutex(
+  config: CacheConfig,
+  logger: Logger,
+): Promise<{ cache: CacheProvider; mutex: MutexProvider }> {
   switch (config.name) {
     case 'memory':
       return { cache: createMemoryCache(), mutex: createMemoryMutex() };
+    case 'redis': {
+      const cache = await createRedisCache({ ...connection(config), logger });
+      try {
+        return { cache, mutex: await createRedisMutex({ ...connection(config), logger }) };
+      } catch (err) {
+        await cache.close();
+        throw err;
+      }
+    }
   }
+}
+
+function connection(config: { url: string; user?: string; password?: string }) {
+  return {
+    url: config.url,
+    ...(config.user !== undefined ? { user: config.user } : {}),
+    ...(config.password !== undefined ? { password: config.password } : {}),
+  };
 }

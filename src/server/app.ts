@@ -27,8 +27,8 @@ export interface App {
 /** Opens the providers, starts core and serves every transport on the configured port. */
 export async function startApp(config: Config, logger: AppLogger): Promise<App> {
   const storage = await createStorage(config.storage, logger.child({ component: 'storage' }));
-  const bus = await createBus(config.channel);
-  const { cache, mutex } = await createCacheAndMutex(config.cache);
+  const bus = await createBus(config.channel, logger.child({ component: 'bus' }));
+  const { cache, mutex } = await createCacheAndMutex(config.cache, logger.child({ component: 'cache' }));
   const stategate = await createStategate({
     storage,
     bus,

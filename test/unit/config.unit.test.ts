@@ -75,6 +75,20 @@ describe('loadConfig', () => {
     expect(loadConfig({}, dir).tls).toBeNull();
   });
 
+  it('reads redis and nats providers in the seed form, host:port or URL', () => {
+    const config = loadConfig(
+      {
+        STATEGATE_CACHE_PROVIDER: '{"name": "redis", "addr": "localhost:6379", "user": "u", "password": "p"}',
+        STATEGATE_CHANNEL_PROVIDER: '{"name": "nats", "addr": "nats://127.0.0.1:4222"}',
+      },
+      emptyDir(),
+    );
+    expect(config.cache).toEqual({ name: 'redis', url: 'redis://localhost:6379', user: 'u', password: 'p' });
+    expect(config.channel).toEqual({ name: 'nats', url: 'nats://127.0.0.1:4222' });
+    const defaulted = loadConfig({ STATEGATE_CACHE_PROVIDER: '{"name": "redis", "addr": "redis://r:1"}' }, emptyDir());
+    expect(defaulted.channel).toEqual({ name: 'redis', url: 'redis://r:1' });
+  });
+
   it('reads .env underneath the real environment', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, '.env'), 'STATEGATE_PORT=7000\nSTATEGATE_STREAM_BUFFER=10\n');
@@ -91,6 +105,9 @@ describe('loadConfig', () => {
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres", "addr": "mysql://x"}' }, /STATEGATE_STORAGE_PROVIDER/],
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres", "addr": "postgres://x", "poolSize": 0}' }, /poolSize/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "memcached"}' }, /STATEGATE_CACHE_PROVIDER/],
+    [{ STATEGATE_CACHE_PROVIDER: '{"name": "nats", "addr": "nats://x:4222"}' }, /STATEGATE_CACHE_PROVIDER/],
+    [{ STATEGATE_CACHE_PROVIDER: '{"name": "redis"}' }, /STATEGATE_CACHE_PROVIDER/],
+    [{ STATEGATE_CHANNEL_PROVIDER: '{"name": "redis", "addr": "bad host:1"}' }, /STATEGATE_CHANNEL_PROVIDER: addr/],
     [{ STATEGATE_STREAM_BUFFER: '0' }, /STATEGATE_STREAM_BUFFER/],
     [{ STATEGATE_MAX_BODY_BYTES: '10' }, /STATEGATE_MAX_BODY_BYTES/],
     [{ STATEGATE_PROT: '8080' }, /STATEGATE_PROT: unknown variable/],
