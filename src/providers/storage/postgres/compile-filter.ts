@@ -1,5 +1,6 @@
 import { invalid } from '../../../core/errors.js';
-import type { Column, CompareOp, FieldRef, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import type { Column, CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
 
 /*
  * The filter language in PostgreSQL. The semantics are the cross-provider contract written at the top of
@@ -63,41 +64,10 @@ export function jsonPath(segments: readonly string[]): string {
 
 /** Translates a filter into an SQL boolean expression that is never NULL. */
 export function compileFilter(filter: Filter, shape: TableShape, params: PgParams): string {
-  switch (filter.op) {
-    case 'and':
-      return filter.filters.length === 0
-        ? 'TRUE'
-        : `(${filter.filters.map((f) => compileFilter(f, shape, params)).join(' AND ')})`;
-    case 'or':
-      return filter.filters.length === 0
-        ? 'FALSE'
-        : `(${filter.filters.map((f) => compileFilter(f, shape, params)).join(' OR ')})`;
-    case 'not':
-      return `(NOT ${compileFilter(filter.filter, shape, params)})`;
-    case 'in':
-    case 'nin': {
-      const inList = compileLeaf({ op: 'in', field: filter.field, values: filter.values }, shape, params);
-      return filter.op === 'in' ? inList : `(NOT ${inList})`;
-    }
-    case 'exists':
-      return compileLeaf(filter, shape, params);
-    case 'ne':
-      return `(NOT ${compileLeaf({ op: 'eq', field: filter.field, value: filter.value }, shape, params)})`;
-    case 'eq':
-    case 'gt':
-    case 'gte':
-    case 'lt':
-    case 'lte':
-      return compileLeaf({ op: filter.op, field: filter.field, value: filter.value }, shape, params);
-  }
+  return compileBoolean(filter, (leaf) => compileLeaf(leaf, shape, params), { true: 'TRUE', false: 'FALSE' });
 }
 
-type Leaf =
-  | { op: Exclude<CompareOp, 'ne'>; field: FieldRef; value: Scalar }
-  | { op: 'in'; field: FieldRef; values: readonly Scalar[] }
-  | { op: 'exists'; field: FieldRef; value: boolean };
-
-function compileLeaf(leaf: Leaf, shape: TableShape, params: PgParams): string {
+function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: PgParams): string {
   if (leaf.field.kind === 'column') {
     const column = resolveColumn(leaf.field.column, shape);
     if (leaf.op === 'exists') return leaf.value ? 'TRUE' : 'FALSE';

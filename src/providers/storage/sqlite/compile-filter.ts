@@ -1,5 +1,6 @@
 import { invalid } from '../../../core/errors.js';
-import type { Column, CompareOp, FieldRef, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import type { Column, CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
 
 /*
  * Filter and sort semantics: the cross-provider contract (G10). Every storage provider must give exactly
@@ -80,41 +81,10 @@ export function jsonPath(segments: readonly string[]): string {
  * whose field is missing from `$ne`).
  */
 export function compileFilter(filter: Filter, shape: TableShape, params: SqlParams): string {
-  switch (filter.op) {
-    case 'and':
-      return filter.filters.length === 0
-        ? '1'
-        : `(${filter.filters.map((f) => compileFilter(f, shape, params)).join(' AND ')})`;
-    case 'or':
-      return filter.filters.length === 0
-        ? '0'
-        : `(${filter.filters.map((f) => compileFilter(f, shape, params)).join(' OR ')})`;
-    case 'not':
-      return `(NOT ${compileFilter(filter.filter, shape, params)})`;
-    case 'in':
-    case 'nin': {
-      const inList = compileLeaf({ op: 'in', field: filter.field, values: filter.values }, shape, params);
-      return filter.op === 'in' ? inList : `(NOT ${inList})`;
-    }
-    case 'exists':
-      return compileLeaf(filter, shape, params);
-    case 'ne':
-      return `(NOT ${compileLeaf({ op: 'eq', field: filter.field, value: filter.value }, shape, params)})`;
-    case 'eq':
-    case 'gt':
-    case 'gte':
-    case 'lt':
-    case 'lte':
-      return compileLeaf({ op: filter.op, field: filter.field, value: filter.value }, shape, params);
-  }
+  return compileBoolean(filter, (leaf) => compileLeaf(leaf, shape, params), { true: '1', false: '0' });
 }
 
-type Leaf =
-  | { op: Exclude<CompareOp, 'ne'>; field: FieldRef; value: Scalar }
-  | { op: 'in'; field: FieldRef; values: readonly Scalar[] }
-  | { op: 'exists'; field: FieldRef; value: boolean };
-
-function compileLeaf(leaf: Leaf, shape: TableShape, params: SqlParams): string {
+function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: SqlParams): string {
   if (leaf.field.kind === 'column') {
     const column = resolveColumn(leaf.field.column, shape);
     if (leaf.op === 'exists') return leaf.value ? '1' : '0';
