@@ -1,6 +1,7 @@
 import { invalid } from '../../../core/errors.js';
 import type { Column, CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
 import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
+import type { ColumnType, TableShape } from '../sql-tables.js';
 
 /*
  * The filter language in PostgreSQL. The semantics are the cross-provider contract written at the top of
@@ -21,13 +22,6 @@ import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
  *
  * Safety: every literal and every JSON path is a bound parameter ($n); path segments are re-checked here.
  */
-
-type ColumnType = 'text' | 'integer' | 'time';
-
-export interface TableShape {
-  columns: Partial<Record<Column, { sql: string; type: ColumnType }>>;
-  documents: Partial<Record<'values' | 'claims', string>>;
-}
 
 /** Collects positional parameters ($1, $2, …) while SQL is generated. */
 export class PgParams {
@@ -231,3 +225,4 @@ export function compileOrder(sort: SortSpec | null, shape: TableShape, params: P
   ];
   return `${keys.map((key) => `${key} ${direction}`).join(', ')}, ${tieBreaker} ASC`;
 }
+

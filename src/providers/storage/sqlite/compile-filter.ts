@@ -1,6 +1,7 @@
 import { invalid } from '../../../core/errors.js';
 import type { Column, CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
 import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
+import type { ColumnType, TableShape } from '../sql-tables.js';
 
 /*
  * Filter and sort semantics: the cross-provider contract (G10). Every storage provider must give exactly
@@ -27,14 +28,6 @@ import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
  * Safety: every literal and every JSON path is a bound parameter. Path segments are re-checked here even
  * though the parser already restricts them, so this module never writes client text into SQL.
  */
-
-type ColumnType = 'text' | 'integer' | 'time';
-
-/** How a table exposes the filterable fields: SQL column per Column, SQL column per JSON document. */
-export interface TableShape {
-  columns: Partial<Record<Column, { sql: string; type: ColumnType }>>;
-  documents: Partial<Record<'values' | 'claims', string>>;
-}
 
 /**
  * Collects named parameters (`@p0`, `@p1`, …) while SQL is generated. Named, not positional, so a
@@ -218,3 +211,4 @@ export function compileOrder(sort: SortSpec | null, shape: TableShape, params: S
   // Within one rank json_extract yields one SQL type (numbers, text, JSON text, or 0/1 for booleans).
   return `${rank} ${direction}, ${json.value} ${direction}, ${tieBreaker} ASC`;
 }
+

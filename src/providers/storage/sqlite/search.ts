@@ -1,29 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Entity, Event } from '../../../core/model.js';
 import type { EntityQuery, EventQuery } from '../../../core/ports/storage.js';
-import { compileFilter, compileOrder, SqlParams, type TableShape } from './compile-filter.js';
+import { ENTITY_SHAPE, EVENT_SHAPE } from '../sql-tables.js';
+import { compileFilter, compileOrder, SqlParams } from './compile-filter.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, toEntity, toEvent } from './rows.js';
-
-const ENTITY_SHAPE: TableShape = {
-  columns: {
-    key: { sql: 'key', type: 'text' },
-    version: { sql: 'version', type: 'integer' },
-    time: { sql: 'time', type: 'time' },
-  },
-  documents: { values: '"values"' },
-};
-
-const EVENT_SHAPE: TableShape = {
-  columns: {
-    key: { sql: 'key', type: 'text' },
-    id: { sql: 'id', type: 'text' },
-    method: { sql: 'method', type: 'text' },
-    time: { sql: 'time', type: 'time' },
-    version: { sql: 'version', type: 'integer' },
-    position: { sql: 'position', type: 'integer' },
-  },
-  documents: { values: '"values"', claims: 'claims' },
-};
 
 /** Enough distinct query shapes for any real client mix; beyond it the least recently used is dropped. */
 const STATEMENT_CACHE_SIZE = 256;
