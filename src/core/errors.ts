@@ -58,6 +58,21 @@ export class StategateError extends Error {
   }
 }
 
+/**
+ * True for a StategateError, also one made by a second copy of this module (a test runner's module registry
+ * beside dist/), which `instanceof` would miss.
+ */
+export function isStategateError(value: unknown): value is StategateError {
+  if (value instanceof StategateError) return true;
+  return (
+    value instanceof Error &&
+    value.name === 'StategateError' &&
+    'code' in value &&
+    typeof value.code === 'string' &&
+    Object.hasOwn(Code, value.code)
+  );
+}
+
 /** Shorthands that read well at the call site: `throw invalid('limit must be > 0')`. */
 export const invalid = (message: string) => new StategateError('INVALID_ARGUMENT', message);
 export const notFound = (message: string) => new StategateError('NOT_FOUND', message);

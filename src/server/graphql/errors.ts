@@ -1,21 +1,9 @@
 import { GraphQLError } from 'graphql';
 import type { MaskError } from 'graphql-yoga';
-import { Code, type CodeName, StategateError } from '../../core/errors.js';
+import { type CodeName, isStategateError, type StategateError } from '../../core/errors.js';
 
 /** The message every unexpected error is replaced by; the original goes to the log only. */
 export const INTERNAL_MESSAGE = 'internal error';
-
-function isStategateError(value: unknown): value is StategateError {
-  if (value instanceof StategateError) return true;
-  // The same class loaded twice (e.g. a test runner's module registry beside dist/) fails instanceof.
-  return (
-    value instanceof Error &&
-    value.name === 'StategateError' &&
-    'code' in value &&
-    typeof value.code === 'string' &&
-    Object.hasOwn(Code, value.code)
-  );
-}
 
 /** The StategateError somewhere in a GraphQLError's `originalError` chain, if any. */
 export function findStategateError(error: unknown): StategateError | undefined {

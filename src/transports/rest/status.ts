@@ -1,4 +1,4 @@
-import { Code, type CodeName, StategateError } from '../../core/errors.js';
+import { Code, type CodeName, isStategateError, StategateError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 
 /** The HTTP status of each gRPC code: the mapping google.rpc.Code documents (and grpc-gateway uses). */
@@ -38,18 +38,6 @@ export class RestError extends StategateError {
   ) {
     super(code, message);
   }
-}
-
-function isStategateError(value: unknown): value is StategateError {
-  if (value instanceof StategateError) return true;
-  // The same class loaded twice (a test runner's module registry beside dist/) fails instanceof.
-  return (
-    value instanceof Error &&
-    value.name === 'StategateError' &&
-    'code' in value &&
-    typeof value.code === 'string' &&
-    Object.hasOwn(Code, value.code)
-  );
 }
 
 /** What a client is told about `err`: its status and body. Anything but a coded error is masked and logged whole. */
