@@ -225,4 +225,3 @@ export function compileOrder(sort: SortSpec | null, shape: TableShape, params: P
   ];
   return `${keys.map((key) => `${key} ${direction}`).join(', ')}, ${tieBreaker} ASC`;
 }
-

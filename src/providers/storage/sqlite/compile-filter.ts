@@ -211,4 +211,3 @@ export function compileOrder(sort: SortSpec | null, shape: TableShape, params: S
   // Within one rank json_extract yields one SQL type (numbers, text, JSON text, or 0/1 for booleans).
   return `${rank} ${direction}, ${json.value} ${direction}, ${tieBreaker} ASC`;
 }
-
