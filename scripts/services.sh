@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
 # Test services for the provider tests (DESIGN.md §6), installed and started by the project itself.
 #
-#   scripts/services.sh up      install what is missing (apt-get), start each service, wait until it answers
-#   scripts/services.sh down    stop what `up` started
-#   scripts/services.sh status  say which services answer
+#   scripts/services.sh up [service...]      install what is missing, start each service, wait until it answers
+#   scripts/services.sh down [service...]    stop what `up` started
+#   scripts/services.sh restart [service...] down, then up (the fault tests restart Redis and NATS mid-run)
+#   scripts/services.sh status               say which services answer
+# Services: postgres, mariadb, redis, nats, ferretdb (all of them when none is named).
 #
 # Idempotent; meant for root on Debian without systemd (CI containers). Services run in the background,
 # their data and logs under .tmp/services (PostgreSQL uses Debian's own cluster, `pg_ctlcluster`).
-# Credentials are fixed test values, never secrets. The tests read the URLs from the environment, with
-# these defaults:
+# Packages come from apt-get; FerretDB 1.24.2 (MongoDB wire protocol on SQLite) is built from the Go
+# module proxy by tools/ferretdb. Credentials are fixed test values, never secrets. The tests read the
+# URLs from the environment, with these defaults:
 #   STATEGATE_TEST_POSTGRES_URL  postgres://stategate:stategate@127.0.0.1:5432/stategate
+#   STATEGATE_TEST_MYSQL_URL     mysql://stategate:stategate@127.0.0.1:3306/stategate
 #   STATEGATE_TEST_REDIS_URL     redis://127.0.0.1:6379
 #   STATEGATE_TEST_NATS_URL      nats://127.0.0.1:4222
+#   STATEGATE_TEST_MONGO_URL     mongodb://127.0.0.1:27017/stategate
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROOT="$PWD/.tmp/services"
 PG_VERSION="${PG_VERSION:-15}"
 PG_PORT=5432
+MARIADB_PORT=3306
 REDIS_PORT=6379
+FERRETDB_PORT=27017
 NATS_PORT=4222
 NATS_MONITOR_PORT=8222
 export DEBIAN_FRONTEND=noninteractive
@@ -97,17 +104,70 @@ pg_down() {
   fi
 }
 
+# ---- MariaDB (the mysql provider) ----
+
+MARIADB_DIR="$ROOT/mariadb"
+MARIADB_SOCKET="$MARIADB_DIR/mariadb.sock"
+
+mariadb_ready() { mariadb-admin --protocol=tcp -h 127.0.0.1 -P "$MARIADB_PORT" -u stategate -pstategate ping; }
+mariadb_root() { mariadb --protocol=socket -S "$MARIADB_SOCKET" -u root "$@"; }
+
+mariadb_up() {
+  ensure_package mariadb-server mariadbd
+  mkdir -p "$MARIADB_DIR"
+  if ! port_open "$MARIADB_PORT"; then
+    if [ ! -d "$MARIADB_DIR/data/mysql" ]; then
+      log "initialising MariaDB data directory"
+      mariadb-install-db --user=root --datadir="$MARIADB_DIR/data" --auth-root-authentication-method=socket \
+        >"$MARIADB_DIR/install.log" 2>&1
+    fi
+    log "starting MariaDB"
+    # Durable commits (flush the redo log and binlog at every commit), code-point string order by default.
+    nohup mariadbd --no-defaults --user=root --datadir="$MARIADB_DIR/data" --socket="$MARIADB_SOCKET" \
+      --port="$MARIADB_PORT" --bind-address=127.0.0.1 --pid-file="$MARIADB_DIR/mariadb.pid" \
+      --innodb-flush-log-at-trx-commit=1 --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
+      --max-connections=500 --log-error="$MARIADB_DIR/mariadb.log" >/dev/null 2>&1 &
+    wait_for "mariadb socket" 60 test -S "$MARIADB_SOCKET"
+  fi
+  if [ -S "$MARIADB_SOCKET" ]; then
+    wait_for mariadb 60 mariadb_root -e 'SELECT 1'
+    # The tests may create scratch databases named stategate_*.
+    mariadb_root <<'SQL'
+CREATE DATABASE IF NOT EXISTS stategate CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE USER IF NOT EXISTS 'stategate'@'%' IDENTIFIED BY 'stategate';
+CREATE USER IF NOT EXISTS 'stategate'@'localhost' IDENTIFIED BY 'stategate';
+GRANT ALL PRIVILEGES ON `stategate`.* TO 'stategate'@'%', 'stategate'@'localhost';
+GRANT ALL PRIVILEGES ON `stategate\_%`.* TO 'stategate'@'%', 'stategate'@'localhost';
+SQL
+  fi
+  wait_for mariadb 30 mariadb_ready
+}
+
+mariadb_down() {
+  if [ -f "$MARIADB_DIR/mariadb.pid" ]; then
+    local pid
+    pid="$(cat "$MARIADB_DIR/mariadb.pid")"
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping MariaDB"
+      kill "$pid"
+      wait_for "mariadb to stop" 60 bash -c "! kill -0 $pid"
+    fi
+  fi
+}
+
 # ---- Redis ----
 
-redis_ready() { redis-cli -p "$REDIS_PORT" ping | grep -q PONG; }
+redis_ready() { redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
 redis_up() {
   ensure_package redis-server redis-server
   mkdir -p "$ROOT/redis"
   if ! redis_ready; then
     log "starting Redis"
+    # AOF with fsync on every write: mutex fencing counters must survive a Redis restart (G7).
     redis-server --daemonize yes --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$ROOT/redis" \
-      --pidfile "$ROOT/redis/redis.pid" --logfile "$ROOT/redis/redis.log" --save '' --appendonly no
+      --pidfile "$ROOT/redis/redis.pid" --logfile "$ROOT/redis/redis.log" --save '' \
+      --appendonly yes --appendfsync always
   fi
   wait_for redis 30 redis_ready
 }
@@ -115,7 +175,8 @@ redis_up() {
 redis_down() {
   if command -v redis-cli >/dev/null 2>&1 && redis_ready; then
     log "stopping Redis"
-    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+    redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+    wait_for "redis to stop" 10 bash -c "! redis-cli -p $REDIS_PORT ping"
   fi
 }
 
@@ -148,10 +209,54 @@ nats_down() {
   fi
 }
 
+# ---- FerretDB (MongoDB wire protocol; the mongo provider) ----
+
+FERRETDB_DIR="$ROOT/ferretdb"
+FERRETDB_BIN="$ROOT/bin/ferretdb"
+
+ferretdb_ready() { port_open "$FERRETDB_PORT"; }
+
+ferretdb_build() {
+  if ! command -v go >/dev/null 2>&1; then
+    echo "services: go is required to build FerretDB (tools/ferretdb, github.com/FerretDB/FerretDB v1.24.2)" >&2
+    exit 1
+  fi
+  # The Go build cache makes this a no-op when nothing changed.
+  log "building FerretDB (tools/ferretdb)"
+  mkdir -p "$ROOT/bin"
+  (cd tools/ferretdb && go build -o "$FERRETDB_BIN" .)
+}
+
+ferretdb_up() {
+  if ferretdb_ready; then return 0; fi
+  ferretdb_build
+  mkdir -p "$FERRETDB_DIR/data"
+  log "starting FerretDB"
+  nohup "$FERRETDB_BIN" -listen "127.0.0.1:$FERRETDB_PORT" -sqlite-url "file:$FERRETDB_DIR/data/" \
+    >"$FERRETDB_DIR/ferretdb.log" 2>&1 &
+  echo $! >"$FERRETDB_DIR/ferretdb.pid"
+  wait_for ferretdb 60 ferretdb_ready
+}
+
+ferretdb_down() {
+  if [ -f "$FERRETDB_DIR/ferretdb.pid" ]; then
+    local pid
+    pid="$(cat "$FERRETDB_DIR/ferretdb.pid")"
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping FerretDB"
+      kill "$pid"
+      wait_for "ferretdb to stop" 20 bash -c "! kill -0 $pid"
+    fi
+    rm -f "$FERRETDB_DIR/ferretdb.pid"
+  fi
+}
+
 print_urls() {
   echo "STATEGATE_TEST_POSTGRES_URL=postgres://stategate:stategate@127.0.0.1:$PG_PORT/stategate"
+  echo "STATEGATE_TEST_MYSQL_URL=mysql://stategate:stategate@127.0.0.1:$MARIADB_PORT/stategate"
   echo "STATEGATE_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
   echo "STATEGATE_TEST_NATS_URL=nats://127.0.0.1:$NATS_PORT"
+  echo "STATEGATE_TEST_MONGO_URL=mongodb://127.0.0.1:$FERRETDB_PORT/stategate"
 }
 
 status() {
@@ -159,27 +264,63 @@ status() {
   if command -v pg_isready >/dev/null 2>&1 && pg_ready; then echo "postgresql: up ($PG_PORT)"; else echo "postgresql: down"; rc=1; fi
   if command -v redis-cli >/dev/null 2>&1 && redis_ready; then echo "redis: up ($REDIS_PORT)"; else echo "redis: down"; rc=1; fi
   if nats_ready; then echo "nats: up ($NATS_PORT)"; else echo "nats: down"; rc=1; fi
+  if command -v mariadb-admin >/dev/null 2>&1 && mariadb_ready >/dev/null 2>&1; then echo "mariadb: up ($MARIADB_PORT)"; else echo "mariadb: down"; rc=1; fi
+  if ferretdb_ready; then echo "ferretdb: up ($FERRETDB_PORT)"; else echo "ferretdb: down"; rc=1; fi
   return "$rc"
+}
+
+ALL_SERVICES=(postgres mariadb redis nats ferretdb)
+
+# Runs `<service>_<action>` for each named service (all when none is named); `down` goes in reverse.
+each() { # action service...
+  local action="$1"
+  shift
+  local services=("$@")
+  [ "${#services[@]}" -gt 0 ] || services=("${ALL_SERVICES[@]}")
+  if [ "$action" = down ]; then
+    local i
+    for ((i = ${#services[@]} - 1; i >= 0; i--)); do run_one down "${services[i]}"; done
+  else
+    local service
+    for service in "${services[@]}"; do run_one "$action" "$service"; done
+  fi
+}
+
+run_one() { # action service
+  case "$2" in
+    postgres | postgresql) "pg_$1" ;;
+    mariadb | mysql) "mariadb_$1" ;;
+    redis) "redis_$1" ;;
+    nats) "nats_$1" ;;
+    ferretdb | mongo) "ferretdb_$1" ;;
+    *)
+      echo "services: unknown service '$2' (one of: ${ALL_SERVICES[*]})" >&2
+      exit 2
+      ;;
+  esac
 }
 
 case "${1:-}" in
   up)
-    pg_up
-    redis_up
-    nats_up
+    shift
+    each up "$@"
     log "ready:"
     print_urls
     ;;
   down)
-    nats_down
-    redis_down
-    pg_down
+    shift
+    each down "$@"
+    ;;
+  restart)
+    shift
+    each down "$@"
+    each up "$@"
     ;;
   status)
     status
     ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up|down|restart [postgres|mariadb|redis|nats|ferretdb ...] | status" >&2
     exit 2
     ;;
 esac
