@@ -1,0 +1,218 @@
+/**
+ * Helpers for the many-instance tests (cluster-*.e2e.test.ts): several `node dist/main.js` processes
+ * sharing one PostgreSQL schema and one Redis or NATS, event streams read over graphql-ws, and control of
+ * the shared services (scripts/services.sh down|up <service>) for the fault tests.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { Client } from 'graphql-ws';
+import pg from 'pg';
+import { collect, gql, wsClient } from '../support/graphql.js';
+import { type ServerProcess, spawnServer } from '../support/process.js';
+import { ok, sleep, waitUntil } from './guarantees-helpers.js';
+
+export const PG_URL =
+  process.env.STATEGATE_TEST_POSTGRES_URL ?? 'postgres://stategate:stategate@127.0.0.1:5432/stategate';
+export const REDIS_URL = process.env.STATEGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const NATS_URL = process.env.STATEGATE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** The two shared-service combinations every cluster test runs on. */
+export const COMBOS: Array<[string, Record<string, string>]> = [
+  [
+    'PostgreSQL + Redis',
+    {
+      STATEGATE_CACHE_PROVIDER: JSON.stringify({ name: 'redis', addr: REDIS_URL }),
+      STATEGATE_CHANNEL_PROVIDER: JSON.stringify({ name: 'redis', addr: REDIS_URL }),
+    },
+  ],
+  [
+    'PostgreSQL + NATS',
+    {
+      STATEGATE_CACHE_PROVIDER: JSON.stringify({ name: 'redis', addr: REDIS_URL }),
+      STATEGATE_CHANNEL_PROVIDER: JSON.stringify({ name: 'nats', addr: NATS_URL }),
+    },
+  ],
+];
+
+export const unique = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
+
+/** A fresh PostgreSQL schema, so each cluster starts from an empty log (positions from 1). */
+export async function freshSchema(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = unique('cluster');
+  await adminQuery(`CREATE SCHEMA ${name}`);
+  const url = new URL(PG_URL);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return { url: url.toString(), name, drop: () => adminQuery(`DROP SCHEMA IF EXISTS ${name} CASCADE`) };
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(`cannot reach postgres at ${PG_URL} (run scripts/services.sh up): ${(err as Error).message}`);
+  }
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One running stategate process, addressed as a GraphQL client addresses it. */
+export interface Instance {
+  name: string;
+  process: ServerProcess;
+  http: string;
+  ws: string;
+}
+
+export interface Cluster {
+  instances: Instance[];
+  schema: string;
+  /** Kills every process and drops the schema. */
+  stop(): Promise<void>;
+}
+
+/** Starts `n` stategate processes on one fresh PostgreSQL schema plus the combo's cache and bus. */
+export async function startCluster(env: Record<string, string>, n = 3): Promise<Cluster> {
+  const schema = await freshSchema();
+  const started: ServerProcess[] = [];
+  const stop = async () => {
+    await Promise.all(started.map((p) => p.kill('SIGKILL')));
+    await schema.drop().catch(() => undefined);
+  };
+  try {
+    const full = {
+      STATEGATE_AUTH_DISABLED: 'true',
+      STATEGATE_LOG_POLL_MS: '200',
+      STATEGATE_STORAGE_PROVIDER: JSON.stringify({ name: 'postgres', addr: schema.url, poolSize: 5 }),
+      ...env,
+    };
+    // One at a time: the first applies the migrations, the others find them done.
+    for (let i = 0; i < n; i++) started.push(await spawnServer(full));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const instances = started.map((p, i) => ({
+    name: String.fromCharCode(65 + i),
+    process: p,
+    http: `${p.url}/api/graphql`,
+    ws: `${p.url.replace(/^http/, 'ws')}/api/graphql`,
+  }));
+  return { instances, schema: schema.name, stop };
+}
+
+export const SET = `mutation Set($input: EntityInput!) { setEntity(input: $input) }`;
+export const STREAM = `subscription Stream($input: StreamEventOpts!) {
+  streamEvents(input: $input) { id position entity { type key version values } }
+}`;
+
+export interface StreamedEvent {
+  id: string;
+  position: string;
+  entity: { type: string; key: string; version: string; values: Record<string, unknown> };
+}
+
+/** One event stream on one instance, over its own graphql-ws connection. */
+export interface Stream {
+  label: string;
+  client: Client;
+  events(): StreamedEvent[];
+  /** The stream's error or completion, if it ended (a stream that ended is a failed expectation here). */
+  ended(): string | null;
+  close(): Promise<void>;
+}
+
+export function openStream(instance: Instance, input: Record<string, unknown>, label = instance.name): Stream {
+  const client = wsClient(instance.ws);
+  const sub = collect<{ streamEvents: StreamedEvent }>(client, STREAM, { input });
+  let ended: string | null = null;
+  sub.done.then(
+    () => {
+      ended = 'completed';
+    },
+    (err: unknown) => {
+      ended = `failed: ${err instanceof Error ? err.message : JSON.stringify(err)}`;
+    },
+  );
+  return {
+    label,
+    client,
+    events: () =>
+      sub.items.map((item) => {
+        if (!item.data) throw new Error(`stream ${label} got an error item: ${JSON.stringify(item)}`);
+        return item.data.streamEvents;
+      }),
+    ended: () => ended,
+    async close() {
+      sub.stop();
+      await client.dispose();
+    },
+  };
+}
+
+/** Sets `key` of `type` in `domain` to `values` on one instance; throws unless acknowledged. */
+export async function set(
+  instance: Instance,
+  domain: string,
+  type: string,
+  key: string,
+  values: Record<string, unknown>,
+): Promise<void> {
+  ok(await gql(instance.http, SET, { input: { domain, type, key, values } }), `setEntity on ${instance.name}`);
+}
+
+/**
+ * Makes sure every stream is live: writes probe entities (type `probe`) round robin over the instances
+ * until `ready()` holds. Subscriptions are not acknowledged, so this is the only way to know.
+ */
+export async function probeUntil(
+  instances: Instance[],
+  domain: string,
+  ready: () => boolean,
+  what: string,
+  maxProbes = 300,
+): Promise<number> {
+  let probes = 0;
+  while (!ready()) {
+    if (probes >= maxProbes) throw new Error(`streams not live after ${probes} probe writes: ${what}`);
+    await set(instances[probes % instances.length]!, domain, 'probe', `p${probes}`, { probe: probes });
+    probes += 1;
+    await sleep(30);
+  }
+  return probes;
+}
+
+/** Ids that occur more than once. */
+export function duplicates(ids: string[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) dup.add(id);
+    seen.add(id);
+  }
+  return [...dup];
+}
+
+export { sleep, waitUntil };
+
+// ---- shared services ----
+
+export type Service = 'postgres' | 'redis' | 'nats';
+const run = promisify(execFile);
+
+/**
+ * Stops or starts one shared test service with scripts/services.sh (which waits until a started service
+ * answers). Fault tests restore what they stopped in `finally`/afterAll.
+ */
+export async function service(action: 'up' | 'down', name: Service): Promise<void> {
+  try {
+    await run('bash', ['scripts/services.sh', action, name], { timeout: 60_000 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`scripts/services.sh ${action} ${name} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
