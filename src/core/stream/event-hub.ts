@@ -146,7 +146,16 @@ export class EventHub {
       const batch = await this.storage.readLog(this.position, READ_BATCH);
       for (const event of batch) {
         const position = event.position;
-        await this.fanout.dispatch(event, event.id, (sub) => sub.live && position > sub.cursor);
+        // A cursor moves as its subscriber gets the event: when a consumer group's claim fails (bus down)
+        // the whole event is read again on the next wake, and must not reach a solo stream twice.
+        await this.fanout.dispatch(
+          event,
+          event.id,
+          (sub) => sub.live && position > sub.cursor,
+          (sub) => {
+            sub.cursor = position;
+          },
+        );
         this.position = position;
       }
       if (batch.length < READ_BATCH && !this.again) return;

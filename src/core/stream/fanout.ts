@@ -58,10 +58,20 @@ export class Fanout<T, S extends Subscriber<T> = Subscriber<T>> {
     if (group.members.length === 0) this.groups.delete(sub.group);
   }
 
-  /** Delivers one item. `eligible` excludes subscribers that must not get it (e.g. still replaying). */
-  async dispatch(item: T, itemId: string, eligible: (sub: S) => boolean = () => true): Promise<void> {
+  /**
+   * Delivers one item. `eligible` excludes subscribers that must not get it (e.g. still replaying, or
+   * already given it); `delivered` hears of each subscriber that got it. A claim that fails (the bus is
+   * down) rejects after the solo subscribers were served: the caller retries the item later, and must
+   * use `delivered` and `eligible` to keep from giving it twice to those who already have it.
+   */
+  async dispatch(
+    item: T,
+    itemId: string,
+    eligible: (sub: S) => boolean = () => true,
+    delivered: (sub: S) => void = () => {},
+  ): Promise<void> {
     for (const sub of this.solo) {
-      if (eligible(sub) && sub.matches(item)) sub.outbox.offer(item);
+      if (eligible(sub) && sub.matches(item) && sub.outbox.offer(item)) delivered(sub);
     }
     if (this.groups.size === 0) return;
     for (const [name, group] of [...this.groups]) {
@@ -72,6 +82,7 @@ export class Fanout<T, S extends Subscriber<T> = Subscriber<T>> {
       for (let i = 0; i < candidates.length; i++) {
         const member = candidates[(group.turn + i) % candidates.length]!;
         if (member.outbox.offer(item)) {
+          delivered(member);
           group.turn = (group.turn + i + 1) % Math.max(1, candidates.length);
           break;
         }
