@@ -1,16 +1,13 @@
-import { connect, type KV, type NatsConnection, type Subscription } from 'nats';
-import { invalid, StategateError, unavailable } from '../../core/errors.js';
+import type { Subscription } from 'nats';
+import { invalid, unavailable } from '../../core/errors.js';
 import type { BusProvider } from '../../core/ports/bus.js';
-import { type Logger, silentLogger } from '../../core/ports/logger.js';
+import { silentLogger } from '../../core/ports/logger.js';
+import { connectNats, isWrongLastSequence, type NatsOptions, natsCall, openBucket } from '../nats/client.js';
+import { token } from '../nats/keys.js';
 import { TopicFanout } from './topic-fanout.js';
 
-/** How the NATS bus is told where NATS is. The server must run JetStream (claims use a KV bucket). */
-export interface NatsBusOptions {
-  /** `nats://host:port`, or several separated by commas. */
-  url: string;
-  user?: string;
-  password?: string;
-  logger?: Logger;
+/** How the NATS bus is told where NATS is (see NatsOptions). Claims use a JetStream KV bucket. */
+export interface NatsBusOptions extends NatsOptions {
   /** The JetStream KV bucket that holds claims (default `stategate_claims`). */
   claimBucket?: string;
   /**
@@ -21,16 +18,9 @@ export interface NatsBusOptions {
 }
 
 const SUBJECT_PREFIX = 'stategate.bus.';
-/** JetStream's answer when an expected last sequence does not match (the key exists or moved on). */
-const WRONG_LAST_SEQUENCE = 10071;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-/**
- * A topic or claim key as one NATS token: base64url never contains `.`, `*`, `>` or spaces, which would
- * change a subject's meaning, and fits the KV key alphabet. The leading letter keeps '' non-empty.
- */
-const token = (s: string) => `t${Buffer.from(s, 'utf8').toString('base64url')}`;
 
 /**
  * The bus over core NATS subjects. NATS delivers the messages of one publishing connection in order,
@@ -49,30 +39,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<BusProvide
   const wantedTtl = options.claimMaxTtlMs ?? 60 * 60_000;
   if (!(wantedTtl > 0)) throw invalid('nats bus: claimMaxTtlMs must be > 0');
 
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: options.url.split(',').map((s) => s.trim()),
-      ...(options.user !== undefined && { user: options.user }),
-      ...(options.password !== undefined && { pass: options.password }),
-      name: 'stategate',
-      // Keep reconnecting forever: a restarted NATS is picked up without restarting stategate.
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-    });
-  } catch (err) {
-    throw unavailable(`cannot connect to nats at ${options.url}: ${(err as Error).message}`, err);
-  }
-
-  let kv: KV;
-  let maxTtl: number;
-  try {
-    ({ kv, maxTtl } = await openClaims(nc, bucket, wantedTtl));
-  } catch (err) {
-    await nc.close().catch(() => {});
-    throw unavailable(`nats at ${options.url}: cannot open the claims bucket (is JetStream on?): ${msg(err)}`, err);
-  }
-  void watchStatus(nc, logger);
+  const nc = await connectNats(options, 'bus');
+  // An existing bucket keeps its own TTL (0 = none), which is then the longest claim.
+  const { kv, ttlMs: maxTtl } = await openBucket(nc, options, bucket, { ttl: wantedTtl, history: 1 });
 
   let closed = false;
   const subs = new Map<string, Subscription>();
@@ -164,46 +133,4 @@ export async function createNatsBus(options: NatsBusOptions): Promise<BusProvide
       await nc.close().catch(() => {});
     },
   };
-}
-
-/** Opens (creating if needed) the claims bucket and returns its effective TTL (0 = none). */
-async function openClaims(nc: NatsConnection, bucket: string, ttl: number): Promise<{ kv: KV; maxTtl: number }> {
-  const js = nc.jetstream();
-  let kv: KV;
-  try {
-    kv = await js.views.kv(bucket, { ttl, history: 1 });
-  } catch {
-    // Created earlier with other settings: use it as it is, and live by its TTL.
-    kv = await js.views.kv(bucket, { bindOnly: true });
-  }
-  const status = await kv.status();
-  return { kv, maxTtl: status.ttl };
-}
-
-/** Logs disconnects and reconnects; the iterator ends when the connection closes. */
-async function watchStatus(nc: NatsConnection, logger: Logger): Promise<void> {
-  try {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'error') logger.warn({ nats: s.data, type: s.type }, 'nats connection');
-      else if (s.type === 'reconnect') logger.info({ nats: s.data }, 'nats reconnected');
-    }
-  } catch {
-    // the status iterator only fails as the connection closes
-  }
-}
-
-function isWrongLastSequence(err: unknown): boolean {
-  return (err as { api_error?: { err_code?: number } })?.api_error?.err_code === WRONG_LAST_SEQUENCE;
-}
-
-const msg = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-/** Runs one NATS call, turning any failure (closed, timed out, no responders) into UNAVAILABLE. */
-async function natsCall<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof StategateError) throw err;
-    throw unavailable(`nats ${what} failed: ${msg(err)}`, err);
-  }
 }
