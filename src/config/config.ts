@@ -10,8 +10,9 @@ export type StorageConfig =
   | { name: 'postgres'; url: string; poolSize: number };
 /** A networked provider: `url` is complete (scheme added to a seed-style `host:port`). */
 export type NetworkedConfig = { url: string; user?: string; password?: string };
-export type CacheConfig = { name: 'memory' } | ({ name: 'redis' } & NetworkedConfig);
-export type BusConfig = CacheConfig | ({ name: 'nats' } & NetworkedConfig);
+export type CacheConfig = { name: 'memory' } | ({ name: 'redis' | 'nats' } & NetworkedConfig);
+/** The same providers serve as bus: a cache provider is also the default bus (STATEGATE_CHANNEL_PROVIDER). */
+export type BusConfig = CacheConfig;
 
 /** The server's whole configuration: complete, validated and frozen at start. */
 export interface Config {
@@ -116,7 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     authDisabled: e.STATEGATE_AUTH_DISABLED,
     logLevel: e.STATEGATE_LOG_LEVEL ?? (e.STATEGATE_DEBUG ? 'debug' : 'info'),
     storage: storageConfig(storage),
-    cache: networkedConfig(e.STATEGATE_CACHE_PROVIDER, 'STATEGATE_CACHE_PROVIDER') as CacheConfig,
+    cache: networkedConfig(e.STATEGATE_CACHE_PROVIDER, 'STATEGATE_CACHE_PROVIDER'),
     channel: networkedConfig(
       e.STATEGATE_CHANNEL_PROVIDER ?? e.STATEGATE_CACHE_PROVIDER,
       e.STATEGATE_CHANNEL_PROVIDER ? 'STATEGATE_CHANNEL_PROVIDER' : 'STATEGATE_CACHE_PROVIDER',

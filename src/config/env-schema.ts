@@ -60,7 +60,7 @@ const networked = (name: 'redis' | 'nats') =>
 
 /** STATEGATE_CACHE_PROVIDER: cache and mutex (and, by default, the bus). */
 const cacheProvider = json.pipe(
-  z.discriminatedUnion('name', [z.object({ name: z.literal('memory') }), networked('redis')]),
+  z.discriminatedUnion('name', [z.object({ name: z.literal('memory') }), networked('redis'), networked('nats')]),
 );
 
 /** STATEGATE_CHANNEL_PROVIDER: the bus between instances. */

@@ -7,8 +7,10 @@ import { createMemoryBus } from './bus/memory-bus.js';
 import { createNatsBus } from './bus/nats-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
 import { createMemoryCache } from './cache/memory-cache.js';
+import { createNatsCache } from './cache/nats-cache.js';
 import { createRedisCache } from './cache/redis-cache.js';
 import { createMemoryMutex } from './mutex/memory-mutex.js';
+import { createNatsMutex } from './mutex/nats-mutex.js';
 import { createRedisMutex } from './mutex/redis-mutex.js';
 import { createPostgresStorage } from './storage/postgres/postgres-storage.js';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.js';
@@ -47,6 +49,15 @@ export async function createCacheAndMutex(
       const cache = await createRedisCache({ ...connection(config), logger });
       try {
         return { cache, mutex: await createRedisMutex({ ...connection(config), logger }) };
+      } catch (err) {
+        await cache.close();
+        throw err;
+      }
+    }
+    case 'nats': {
+      const cache = await createNatsCache({ ...connection(config), logger });
+      try {
+        return { cache, mutex: await createNatsMutex({ ...connection(config), logger }) };
       } catch (err) {
         await cache.close();
         throw err;

@@ -14,6 +14,8 @@ describe.each([
       STATEGATE_CHANNEL_PROVIDER: JSON.stringify({ name: 'nats', addr: NATS }),
     },
   ],
+  // The channel provider defaults to the cache provider: cache, mutex and bus all on NATS.
+  ['nats cache, mutex and bus', { STATEGATE_CACHE_PROVIDER: JSON.stringify({ name: 'nats', addr: NATS }) }],
 ])('a server on %s', (_name, env) => {
   let server: TestServer;
   beforeAll(async () => {

@@ -89,6 +89,22 @@ describe('loadConfig', () => {
     expect(defaulted.channel).toEqual({ name: 'redis', url: 'redis://r:1' });
   });
 
+  it('reads nats as cache and mutex, which also makes it the bus unless the channel provider says otherwise', () => {
+    const nats = '{"name": "nats", "addr": "127.0.0.1:4222", "user": "u", "password": "p"}';
+    const config = loadConfig({ STATEGATE_CACHE_PROVIDER: nats }, emptyDir());
+    const expected = { name: 'nats', url: 'nats://127.0.0.1:4222', user: 'u', password: 'p' };
+    expect(config.cache).toEqual(expected);
+    expect(config.channel).toEqual(expected);
+    const overridden = loadConfig(
+      { STATEGATE_CACHE_PROVIDER: nats, STATEGATE_CHANNEL_PROVIDER: '{"name": "memory"}' },
+      emptyDir(),
+    );
+    expect(overridden.cache).toEqual(expected);
+    expect(overridden.channel).toEqual({ name: 'memory' });
+    const asUrl = loadConfig({ STATEGATE_CACHE_PROVIDER: '{"name": "nats", "addr": "nats://a:4222"}' }, emptyDir());
+    expect(asUrl.cache).toEqual({ name: 'nats', url: 'nats://a:4222' });
+  });
+
   it('reads .env underneath the real environment', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, '.env'), 'STATEGATE_PORT=7000\nSTATEGATE_STREAM_BUFFER=10\n');
@@ -105,7 +121,8 @@ describe('loadConfig', () => {
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres", "addr": "mysql://x"}' }, /STATEGATE_STORAGE_PROVIDER/],
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres", "addr": "postgres://x", "poolSize": 0}' }, /poolSize/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "memcached"}' }, /STATEGATE_CACHE_PROVIDER/],
-    [{ STATEGATE_CACHE_PROVIDER: '{"name": "nats", "addr": "nats://x:4222"}' }, /STATEGATE_CACHE_PROVIDER/],
+    [{ STATEGATE_CACHE_PROVIDER: '{"name": "nats"}' }, /STATEGATE_CACHE_PROVIDER/],
+    [{ STATEGATE_CACHE_PROVIDER: '{"name": "nats", "addr": "bad host:1"}' }, /STATEGATE_CACHE_PROVIDER: addr/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "redis"}' }, /STATEGATE_CACHE_PROVIDER/],
     [{ STATEGATE_CHANNEL_PROVIDER: '{"name": "redis", "addr": "bad host:1"}' }, /STATEGATE_CHANNEL_PROVIDER: addr/],
     [{ STATEGATE_STREAM_BUFFER: '0' }, /STATEGATE_STREAM_BUFFER/],
