@@ -4,7 +4,7 @@ import type { CacheProvider } from '../../src/core/ports/cache.js';
 import { type Factory, sleep, unique } from './helpers.js';
 
 /**
- * The CacheProvider contract. Every implementation (memory, redis) runs it unchanged; `create` is called
+ * The CacheProvider contract. Every implementation (memory, redis, nats) runs it unchanged; `create` is called
  * once per test and its provider closed afterwards. Expiry tests need the provider's own eviction to be
  * slower than ~150 ms to prove that `get` honours `exp` before eviction; pass a factory configured so.
  */

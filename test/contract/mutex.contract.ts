@@ -5,7 +5,7 @@ import { type Factory, sleep, unique } from './helpers.js';
 
 /**
  * The MutexProvider contract (G7: one holder at a time, fencing numbers strictly increase). Every
- * implementation (memory, redis) runs it unchanged; `create` is called once per test and its provider
+ * implementation (memory, redis, nats) runs it unchanged; `create` is called once per test and its provider
  * closed afterwards. Keys are unique per test.
  */
 export function describeMutexContract(name: string, create: Factory<MutexProvider>): void {

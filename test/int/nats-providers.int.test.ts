@@ -16,7 +16,7 @@ describeMutexContract('nats', () => needService('nats', createNatsMutex({ url })
 describeMutexAcrossInstances('nats', () => needService('nats', createNatsMutex({ url })));
 
 /** Names NATS would read as separators, wildcards or invalid key characters. */
-const awkward = ['a.b', 'a b', 'ü😀', '*', '>', 'a.*.>', '$KV', '-_/=', '.', 'x'.repeat(256)];
+const awkward = ['a.b', 'a b', 'ü😀', '*', '>', 'a.*.>', '$KV', '-_/=', '.', '€'.repeat(256)];
 
 describe('nats cache and mutex: what the contracts cannot see', () => {
   let raw: NatsConnection;
@@ -41,12 +41,6 @@ describe('nats cache and mutex: what the contracts cannot see', () => {
     } finally {
       await cache.close();
     }
-  });
-
-  it('encodes a pair injectively: a dot moved between domain and key is another key', () => {
-    expect(pairKey('a.b', 'c')).not.toBe(pairKey('a', 'b.c'));
-    expect(pairKey('', 'ab')).not.toBe(pairKey('a', 'b'));
-    for (const s of awkward) expect(pairKey(s, s)).toMatch(/^[-/_=.a-zA-Z0-9]+$/);
   });
 
   it('locks awkward keys independently', async () => {

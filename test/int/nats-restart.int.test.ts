@@ -12,9 +12,11 @@ import { needService, sleep } from '../contract/helpers.js';
 /**
  * A NATS of this test's own (the binary scripts/services.sh installs), so it can be killed and restarted
  * without disturbing the shared one: calls fail UNAVAILABLE while it is down, the providers reconnect by
- * themselves, and what G7 needs survives the crash — fencing numbers keep rising.
+ * themselves, and what G7 needs survives the crash — fencing numbers keep rising. It requires a user and
+ * password, as the seed's JSON form can give them.
  */
 const binary = process.env.STATEGATE_TEST_NATS_SERVER ?? 'nats-server';
+const credentials = { user: 'stategate', password: 's3cret pass' };
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -25,19 +27,24 @@ const freePort = () =>
     server.on('error', reject);
   });
 
-describe('nats cache and mutex across a NATS crash and restart', () => {
+describe('nats cache and mutex on a NATS with a password, across a crash and restart', () => {
   let dir: string;
   let port: number;
   let server: ChildProcess | undefined;
 
   const start = async () => {
-    server = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: 'ignore' });
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir];
+    args.push('--user', credentials.user, '--pass', credentials.password);
+    server = spawn(binary, args, { stdio: 'ignore' });
     const failed = new Promise<never>((_, reject) => server!.once('error', reject));
     // Ready once a provider can connect and open its bucket.
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        const probe = await Promise.race([createNatsCache({ url: `nats://127.0.0.1:${port}` }), failed]);
+        const probe = await Promise.race([
+          createNatsCache({ url: `nats://127.0.0.1:${port}`, ...credentials }),
+          failed,
+        ]);
         await probe.close();
         return;
       } catch (err) {
@@ -64,10 +71,20 @@ describe('nats cache and mutex across a NATS crash and restart', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('refuses to start with a wrong password, with UNAVAILABLE', async () => {
+    const url = `nats://127.0.0.1:${port}`;
+    for (const create of [createNatsCache, createNatsMutex]) {
+      const err = await create({ url, user: credentials.user, password: 'wrong' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StategateError);
+      expect((err as StategateError).code).toBe('UNAVAILABLE');
+      expect((err as StategateError).message).toMatch(/authorization/i);
+    }
+  });
+
   it('fails UNAVAILABLE while NATS is down, recovers without reopening, and keeps fencing rising', async () => {
     const url = `nats://127.0.0.1:${port}`;
-    const cache: CacheProvider = await createNatsCache({ url });
-    const mutex: MutexProvider = await createNatsMutex({ url });
+    const cache: CacheProvider = await createNatsCache({ url, ...credentials });
+    const mutex: MutexProvider = await createNatsMutex({ url, ...credentials });
     try {
       await cache.set({ domain: 'd', key: 'k', value: 'kept' });
       const before = await mutex.lock({ domain: 'd', key: 'k' }, 60_000);
