@@ -17,7 +17,7 @@ const WRONG_LAST_SEQUENCE = 10071;
 /**
  * Opens one connection, so a wrong url or a down server fails at start with a clear UNAVAILABLE instead of
  * on the first request. Afterwards the client reconnects by itself, forever: a restarted NATS is picked up
- * without restarting stategate. While it is disconnected, JetStream calls time out (UNAVAILABLE).
+ * without restarting stategate. While it is disconnected, see ensureConnected.
  */
 export async function connectNats(options: NatsOptions, role: string): Promise<NatsConnection> {
   let nc: NatsConnection;
