@@ -7,7 +7,9 @@ import { envSchema, notYetSupported } from './env-schema.js';
 export type StorageConfig =
   | { name: 'sqlite'; path: string }
   /** `url` carries `user`/`password` when the JSON form gave them separately. */
-  | { name: 'postgres'; url: string; poolSize: number };
+  | { name: 'postgres'; url: string; poolSize: number }
+  /** MariaDB; `url` carries `user`/`password` as for postgres. */
+  | { name: 'mysql'; url: string; poolSize: number };
 /** A networked provider: `url` is complete (scheme added to a seed-style `host:port`). */
 export type NetworkedConfig = { url: string; user?: string; password?: string };
 export type CacheConfig = { name: 'memory' } | ({ name: 'redis' | 'nats' } & NetworkedConfig);
@@ -43,10 +45,11 @@ export class ConfigError extends Error {
 
 export const DEFAULT_SQLITE_PATH = './data/stategate.db';
 export const DEFAULT_POSTGRES_POOL_SIZE = 10;
+export const DEFAULT_MYSQL_POOL_SIZE = 10;
 
 /** The storage config as it may be logged: a password in the URL is masked. */
 export function storageForLog(storage: StorageConfig): StorageConfig {
-  if (storage.name !== 'postgres') return storage;
+  if (storage.name !== 'postgres' && storage.name !== 'mysql') return storage;
   const url = new URL(storage.url);
   if (url.password) url.password = '***';
   return { ...storage, url: url.toString() };
@@ -79,6 +82,12 @@ function storageConfig(storage: StorageEnv): StorageConfig {
       if (storage.user !== undefined) url.username = encodeURIComponent(storage.user);
       if (storage.password !== undefined) url.password = encodeURIComponent(storage.password);
       return { name: 'postgres', url: url.toString(), poolSize: storage.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE };
+    }
+    case 'mysql': {
+      const url = new URL(storage.addr);
+      if (storage.user !== undefined) url.username = encodeURIComponent(storage.user);
+      if (storage.password !== undefined) url.password = encodeURIComponent(storage.password);
+      return { name: 'mysql', url: url.toString(), poolSize: storage.poolSize ?? DEFAULT_MYSQL_POOL_SIZE };
     }
   }
 }

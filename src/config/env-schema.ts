@@ -46,6 +46,16 @@ const storageProvider = json.pipe(
       user: z.string().min(1).optional(),
       password: z.string().optional(),
     }),
+    z.object({
+      name: z.literal('mysql'),
+      addr: z
+        .string()
+        .regex(/^mysql:\/\//, 'must be a mysql:// URL')
+        .refine((url) => URL.canParse(url), 'must be a mysql:// URL'),
+      poolSize: z.number().int().min(1).max(1000).optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().optional(),
+    }),
   ]),
 );
 

@@ -12,6 +12,7 @@ import { createRedisCache } from './cache/redis-cache.js';
 import { createMemoryMutex } from './mutex/memory-mutex.js';
 import { createNatsMutex } from './mutex/nats-mutex.js';
 import { createRedisMutex } from './mutex/redis-mutex.js';
+import { createMysqlStorage } from './storage/mysql/mysql-storage.js';
 import { createPostgresStorage } from './storage/postgres/postgres-storage.js';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.js';
 
@@ -22,6 +23,8 @@ export async function createStorage(config: StorageConfig, logger: Logger): Prom
       return createSqliteStorage({ path: config.path, logger });
     case 'postgres':
       return createPostgresStorage({ url: config.url, poolSize: config.poolSize, logger });
+    case 'mysql':
+      return createMysqlStorage({ url: config.url, poolSize: config.poolSize, logger });
   }
 }
 

@@ -65,6 +65,23 @@ describe('loadConfig', () => {
     expect(storageForLog(config.storage)).toEqual({ name: 'postgres', url: 'postgres://app:***@db/sg', poolSize: 3 });
   });
 
+  it('reads the mysql storage provider: addr, poolSize, and user/password over the URL; logs it masked', () => {
+    const env = (json: object) => ({ STATEGATE_STORAGE_PROVIDER: JSON.stringify(json) });
+    expect(loadConfig(env({ name: 'mysql', addr: 'mysql://u:p@db:3306/sg' }), emptyDir()).storage).toEqual({
+      name: 'mysql',
+      url: 'mysql://u:p@db:3306/sg',
+      poolSize: 10,
+    });
+    const config = loadConfig(
+      env({ name: 'mysql', addr: 'mysql://db/sg', poolSize: 4, user: 'app', password: 'p@ss/word' }),
+      emptyDir(),
+    );
+    expect(config.storage).toEqual({ name: 'mysql', url: 'mysql://app:p%40ss%2Fword@db/sg', poolSize: 4 });
+    const parsed = new URL((config.storage as { url: string }).url);
+    expect(decodeURIComponent(parsed.password)).toBe('p@ss/word');
+    expect(storageForLog(config.storage)).toEqual({ name: 'mysql', url: 'mysql://app:***@db/sg', poolSize: 4 });
+  });
+
   it('reads TLS material when both files are given', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, 'cert.pem'), 'CERT');
@@ -120,6 +137,9 @@ describe('loadConfig', () => {
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres"}' }, /STATEGATE_STORAGE_PROVIDER/],
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres", "addr": "mysql://x"}' }, /STATEGATE_STORAGE_PROVIDER/],
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "postgres", "addr": "postgres://x", "poolSize": 0}' }, /poolSize/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mysql"}' }, /STATEGATE_STORAGE_PROVIDER/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mysql", "addr": "postgres://x"}' }, /must be a mysql:\/\/ URL/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mysql", "addr": "mysql://x", "poolSize": 1001}' }, /poolSize/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "memcached"}' }, /STATEGATE_CACHE_PROVIDER/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "nats"}' }, /STATEGATE_CACHE_PROVIDER/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "nats", "addr": "bad host:1"}' }, /STATEGATE_CACHE_PROVIDER: addr/],
