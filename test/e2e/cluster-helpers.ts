@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import type { Client } from 'graphql-ws';
 import pg from 'pg';
@@ -75,8 +76,15 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** Starts `n` stategate processes on one fresh PostgreSQL schema plus the combo's cache and bus. */
-export async function startCluster(env: Record<string, string>, n = 3): Promise<Cluster> {
+/**
+ * Starts `n` stategate processes on one fresh PostgreSQL schema plus the combo's cache and bus.
+ * `storageUrl` may rewrite the schema's url the processes get (e.g. to go through a proxy).
+ */
+export async function startCluster(
+  env: Record<string, string>,
+  n = 3,
+  storageUrl: (url: string) => string = (url) => url,
+): Promise<Cluster> {
   const schema = await freshSchema();
   const started: ServerProcess[] = [];
   const stop = async () => {
@@ -87,7 +95,7 @@ export async function startCluster(env: Record<string, string>, n = 3): Promise<
     const full = {
       STATEGATE_AUTH_DISABLED: 'true',
       STATEGATE_LOG_POLL_MS: '200',
-      STATEGATE_STORAGE_PROVIDER: JSON.stringify({ name: 'postgres', addr: schema.url, poolSize: 5 }),
+      STATEGATE_STORAGE_PROVIDER: JSON.stringify({ name: 'postgres', addr: storageUrl(schema.url), poolSize: 5 }),
       ...env,
     };
     // One at a time: the first applies the migrations, the others find them done.
@@ -215,4 +223,57 @@ export async function service(action: 'up' | 'down', name: Service): Promise<voi
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`scripts/services.sh ${action} ${name} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
+}
+
+/**
+ * A TCP proxy in front of PostgreSQL that can freeze: while frozen it accepts connections and reads, but
+ * holds every byte in both directions, as a network that drops packets (or a hung server) does. Thawing
+ * delivers what was held, in order, on the connections both ends still have open.
+ */
+export interface FreezingProxy {
+  port: number;
+  freeze(): void;
+  thaw(): void;
+  close(): Promise<void>;
+}
+
+export async function freezingProxy(target: { host: string; port: number }): Promise<FreezingProxy> {
+  let frozen = false;
+  const held: Array<{ to: Socket; chunk: Buffer }> = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = netConnect(target.port, target.host);
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(from);
+      from.on('data', (chunk: Buffer) => {
+        if (frozen) held.push({ to, chunk });
+        else to.write(chunk);
+      });
+      const end = () => {
+        sockets.delete(from);
+        to.destroy();
+      };
+      from.on('close', end);
+      from.on('error', end);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    freeze() {
+      frozen = true;
+    },
+    thaw() {
+      frozen = false;
+      for (const { to, chunk } of held.splice(0)) if (!to.destroyed) to.write(chunk);
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -15,8 +15,33 @@ export interface PostgresStorageOptions {
   poolSize?: number;
   /** Where migrations and connection errors are logged; pino fits. Default: silent. */
   logger?: Logger;
-  /** How long getting a connection may take before the operation fails with UNAVAILABLE. Default 5000 ms. */
+  /**
+   * How long getting a connection may take before the operation fails with UNAVAILABLE. Default: the
+   * url's libpq `connect_timeout` (seconds), else 5000 ms.
+   */
   connectTimeoutMs?: number;
+  /**
+   * How long one statement may go unanswered before it fails with UNAVAILABLE (and its connection is
+   * dropped, which rolls its transaction back). Bounds requests when PostgreSQL hangs or the network
+   * drops packets instead of refusing. Default: the url's `query_timeout` (ms), else 10000 ms.
+   */
+  queryTimeoutMs?: number;
+}
+
+/** The timeouts a postgres url may carry (`?connect_timeout=5` as libpq, `?query_timeout=10000` as pg). */
+function urlTimeouts(url: string): { connectMs?: number; queryMs?: number } {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch {
+    return {};
+  }
+  const positive = (v: string | null) => (v !== null && Number(v) > 0 ? Number(v) : undefined);
+  const connect = positive(params.get('connect_timeout'));
+  return {
+    connectMs: connect === undefined ? undefined : connect * 1000,
+    queryMs: positive(params.get('query_timeout')),
+  };
 }
 
 /**
@@ -41,10 +66,16 @@ const LOG_LOCK = 0x5374_6c67; // "Stlg"
  */
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<StorageProvider> {
   const logger = options.logger ?? silentLogger;
+  const fromUrl = urlTimeouts(options.url);
+  const connectTimeoutMs = options.connectTimeoutMs ?? fromUrl.connectMs ?? 5000;
+  const queryTimeoutMs = options.queryTimeoutMs ?? fromUrl.queryMs ?? 10_000;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: connectTimeoutMs,
+    query_timeout: queryTimeoutMs,
+    // Dead peers (a host gone without closing its sockets) are noticed on idle connections too.
+    keepAlive: true,
   });
   // An idle connection that breaks (server restart) must not crash the process; the pool drops it.
   pool.on('error', (err) => logger.warn({ err }, 'postgres idle connection failed'));
@@ -64,7 +95,8 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     throw unavailable(`postgres migration failed: ${(err as Error).message}`, err);
   }
   client.release();
-  return new PostgresStorage(pool);
+  // A write waits its turn at most one connect plus one statement timeout (see PostgresStorage.append).
+  return new PostgresStorage(pool, connectTimeoutMs + queryTimeoutMs);
 }
 
 /** Keys per getEntities query. */
@@ -76,13 +108,37 @@ class PostgresStorage implements StorageProvider {
   /** The last append in flight: the next one starts after it settles (submission order). */
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly queueTimeoutMs: number,
+  ) {}
 
+  /**
+   * Appends run one at a time; each statement is bounded by the query timeout and each connection by the
+   * connect timeout. While PostgreSQL does not answer, the appends queued behind a hanging one would still
+   * wait one timeout each, so an append that has not started within `queueTimeoutMs` fails UNAVAILABLE and
+   * is never tried: its caller gets an answer in bounded time and the write is not applied later.
+   */
   append(intent: WriteIntent): Promise<Event> {
     if (this.closed) return Promise.reject(unavailable('storage is closed'));
-    const run = this.tail.then(() => this.appendNow(intent));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return new Promise<Event>((resolve, reject) => {
+      let state: 'queued' | 'started' | 'abandoned' = 'queued';
+      const timer = setTimeout(() => {
+        if (state !== 'queued') return;
+        state = 'abandoned';
+        reject(unavailable('postgres is not answering: the write waited too long and was not applied'));
+      }, this.queueTimeoutMs);
+      this.tail = this.tail.then(async () => {
+        if (state === 'abandoned') return;
+        state = 'started';
+        clearTimeout(timer);
+        try {
+          resolve(await this.appendNow(intent));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
   }
 
   private async appendNow(intent: WriteIntent): Promise<Event> {
