@@ -18,21 +18,26 @@ export const PG_URL =
 export const REDIS_URL = process.env.STATEGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const NATS_URL = process.env.STATEGATE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-/** The two shared-service combinations every cluster test runs on. */
-export const COMBOS: Array<[string, Record<string, string>]> = [
+/**
+ * The two shared-service combinations every cluster test runs on, and the services that carry the bus,
+ * cache and mutex there (what the bus-restart test restarts).
+ */
+export const COMBOS: Array<[string, Record<string, string>, Service[]]> = [
   [
     'PostgreSQL + Redis',
     {
       STATEGATE_CACHE_PROVIDER: JSON.stringify({ name: 'redis', addr: REDIS_URL }),
       STATEGATE_CHANNEL_PROVIDER: JSON.stringify({ name: 'redis', addr: REDIS_URL }),
     },
+    ['redis'],
   ],
   [
     'PostgreSQL + NATS',
     {
-      STATEGATE_CACHE_PROVIDER: JSON.stringify({ name: 'redis', addr: REDIS_URL }),
+      STATEGATE_CACHE_PROVIDER: JSON.stringify({ name: 'nats', addr: NATS_URL }),
       STATEGATE_CHANNEL_PROVIDER: JSON.stringify({ name: 'nats', addr: NATS_URL }),
     },
+    ['nats'],
   ],
 ];
 

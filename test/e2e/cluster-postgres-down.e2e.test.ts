@@ -33,7 +33,7 @@ import { allEvents, getEntity } from './guarantees-helpers.js';
  */
 const FAIL_FAST_MS = 8000;
 
-const [[comboName, comboEnv]] = COMBOS as [[string, Record<string, string>]];
+const [comboName, comboEnv] = COMBOS[0]!;
 
 describe(`three instances on ${comboName}, PostgreSQL stopping`, () => {
   let cluster: Cluster;
