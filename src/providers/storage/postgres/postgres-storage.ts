@@ -4,6 +4,7 @@ import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js'
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type { EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
 import { planWrite } from '../../../core/write-plan.js';
+import { type BatchOutcome, BatchQueue } from '../batch-queue.js';
 import { migrate } from './migrations.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, type HeadRow, toEntity, toEvent, toHead } from './rows.js';
 import { searchEntities, searchEvents } from './search.js';
@@ -45,13 +46,15 @@ function urlTimeouts(url: string): { connectMs?: number; queryMs?: number } {
 }
 
 /**
- * The advisory lock that orders the log (G4). An append takes it (transaction-scoped) right before it
- * draws its position and holds it until COMMIT, so positions are drawn in commit order and a reader that
- * has seen position P can never later find a newly committed event below P.
+ * The advisory lock that orders the log (G4). A batch of appends takes it (transaction-scoped) first and
+ * holds it until COMMIT, so positions are drawn in commit order and a reader that has seen position P can
+ * never later find a newly committed event below P.
  *
- * Cost: across all instances sharing the database, the tail of every append (draw position, insert the
- * event, COMMIT including its WAL flush) runs one at a time; the head read, planning and head upsert
- * still run concurrently. Log throughput is therefore bounded by about one commit flush per append.
+ * Taken first, before any head row lock, so that no transaction ever holds a head lock while waiting
+ * for the log lock: two instances cannot deadlock on them. Cost: across all instances sharing the
+ * database, batches commit one at a time; each batch shares one transaction and one commit flush among
+ * up to MAX_BATCH appends, so throughput grows with concurrent writers instead of being bounded by one
+ * flush per append.
  */
 const LOG_LOCK = 0x5374_6c67; // "Stlg"
 
@@ -59,10 +62,10 @@ const LOG_LOCK = 0x5374_6c67; // "Stlg"
  * PostgreSQL storage. Opening connects, runs pending migrations (schema_migrations) and refuses a
  * database from a newer build; a database that cannot be reached fails the start with UNAVAILABLE.
  *
- * Appends of one provider instance run one at a time in submission order, each in its own READ COMMITTED
- * transaction; so, within one instance, an intent sees the effect of the intents submitted before it and
- * positions follow submission order (as on sqlite). Instances sharing a database run concurrently,
- * ordered by the row lock on the entity's head (G3) and the log lock (G4).
+ * Appends are group-committed (BatchQueue): one READ COMMITTED transaction per batch, one batch in flight
+ * per instance, intents applied in submission order; so, within one instance, an intent sees the effect of
+ * the intents submitted before it and positions follow submission order (as on sqlite). Instances sharing
+ * a database take turns by the log lock (G4); the row lock on each entity's head keeps G3 on its own.
  */
 export async function createPostgresStorage(options: PostgresStorageOptions): Promise<StorageProvider> {
   const logger = options.logger ?? silentLogger;
@@ -99,49 +102,39 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   return new PostgresStorage(pool, connectTimeoutMs + queryTimeoutMs);
 }
 
+/** Most appends in one transaction: bounds how long a batch holds the log lock. */
+const MAX_BATCH = 256;
+
 /** Keys per getEntities query. */
 const GET_MANY_CHUNK = 1000;
 
 class PostgresStorage implements StorageProvider {
   readonly name = 'postgres';
   private closed = false;
-  /** The last append in flight: the next one starts after it settles (submission order). */
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly batches: BatchQueue<WriteIntent, Event>;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly queueTimeoutMs: number,
-  ) {}
-
-  /**
-   * Appends run one at a time; each statement is bounded by the query timeout and each connection by the
-   * connect timeout. While PostgreSQL does not answer, the appends queued behind a hanging one would still
-   * wait one timeout each, so an append that has not started within `queueTimeoutMs` fails UNAVAILABLE and
-   * is never tried: its caller gets an answer in bounded time and the write is not applied later.
-   */
-  append(intent: WriteIntent): Promise<Event> {
-    if (this.closed) return Promise.reject(unavailable('storage is closed'));
-    return new Promise<Event>((resolve, reject) => {
-      let state: 'queued' | 'started' | 'abandoned' = 'queued';
-      const timer = setTimeout(() => {
-        if (state !== 'queued') return;
-        state = 'abandoned';
-        reject(unavailable('postgres is not answering: the write waited too long and was not applied'));
-      }, this.queueTimeoutMs);
-      this.tail = this.tail.then(async () => {
-        if (state === 'abandoned') return;
-        state = 'started';
-        clearTimeout(timer);
-        try {
-          resolve(await this.appendNow(intent));
-        } catch (err) {
-          reject(err);
-        }
-      });
+    queueTimeoutMs: number,
+  ) {
+    this.batches = new BatchQueue((intents) => this.commitBatch(intents), {
+      maxBatch: MAX_BATCH,
+      queueTimeoutMs,
+      batchFailed: mapBatchError,
     });
   }
 
-  private async appendNow(intent: WriteIntent): Promise<Event> {
+  append(intent: WriteIntent): Promise<Event> {
+    return this.batches.submit(intent);
+  }
+
+  /**
+   * One batch of intents in one transaction: the log lock first (see LOG_LOCK), then each intent inside
+   * its own SAVEPOINT, so an intent that is refused (precondition, Edit of a missing entity, a value
+   * postgres cannot store) rolls back only itself and the others commit. Any other failure aborts the
+   * whole transaction and the batch fails UNAVAILABLE: nothing of it is acknowledged.
+   */
+  private async commitBatch(intents: readonly WriteIntent[]): Promise<BatchOutcome<Event>[]> {
     const client = await this.connect();
     let broken: Error | undefined;
     // A checked-out client whose connection dies emits 'error'; unheard, that would crash the process.
@@ -153,9 +146,23 @@ class PostgresStorage implements StorageProvider {
     try {
       await client.query('BEGIN');
       try {
-        const event = await this.applyIntent(client, intent);
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+        const outcomes: BatchOutcome<Event>[] = [];
+        for (const intent of intents) {
+          await client.query('SAVEPOINT intent');
+          try {
+            const event = await this.applyIntent(client, intent);
+            await client.query('RELEASE SAVEPOINT intent');
+            outcomes.push({ ok: true, value: event });
+          } catch (err) {
+            const refusal = intentRefusal(err);
+            if (!refusal) throw err;
+            await client.query('ROLLBACK TO SAVEPOINT intent');
+            outcomes.push({ ok: false, error: refusal });
+          }
+        }
         await client.query('COMMIT');
-        return event;
+        return outcomes;
       } catch (err) {
         await client.query('ROLLBACK').catch((rollbackErr: Error) => {
           broken = rollbackErr;
@@ -163,9 +170,8 @@ class PostgresStorage implements StorageProvider {
         throw err;
       }
     } catch (err) {
-      if (err instanceof StategateError) throw err;
       broken ??= err as Error;
-      throw mapWriteError(err);
+      throw err;
     } finally {
       client.off('error', onError);
       client.release(broken);
@@ -210,8 +216,7 @@ class PostgresStorage implements StorageProvider {
        WHERE domain = $1 AND type = $2 AND key = $3`,
       [domain, type, key, plan.head.version, headJson, plan.head.time.toString()],
     );
-    // G4: from here to COMMIT, one append at a time across every instance (see LOG_LOCK).
-    await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+    // The batch holds the log lock (G4), so positions are drawn in commit order.
     const { event } = plan;
     const inserted = await client.query<EventRow>(
       `INSERT INTO events (position, id, domain, type, key, version, method, claims, "values", time)
@@ -302,7 +307,7 @@ class PostgresStorage implements StorageProvider {
     if (this.closed) return;
     this.closed = true;
     // Commit what callers are already waiting for, then let go of the connections.
-    await this.tail;
+    await this.batches.close();
     await this.pool.end();
   }
 
@@ -329,13 +334,22 @@ class PostgresStorage implements StorageProvider {
   }
 }
 
-/** A failed append's driver error as a StategateError; anything unexpected is UNAVAILABLE (never acknowledged). */
-function mapWriteError(err: unknown): StategateError {
-  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+/** Why one intent of a batch was refused (only it rolls back), or null when the failure is the batch's. */
+function intentRefusal(err: unknown): StategateError | null {
+  // planWrite and `next` refuse with a StategateError; anything else they throw is a bug upstream (INTERNAL).
+  if (err instanceof StategateError) return err;
+  const e = err as { code?: unknown; constraint?: unknown } | null;
   if (e?.code === '23505' && e.constraint === 'events_id_key') return alreadyExists('event id already exists');
   // jsonb cannot hold U+0000 in a string (sqlite can): refuse the input rather than report an outage.
   if (e?.code === '22P05') return invalid('values or claims contain a character postgres cannot store (U+0000)');
-  return unavailable(`postgres write failed: ${typeof e?.message === 'string' ? e.message : String(err)}`, err);
+  return null;
+}
+
+/** A whole batch that failed: UNAVAILABLE (never acknowledged), with the driver's message. */
+function mapBatchError(err: unknown): StategateError {
+  if (err instanceof StategateError) return err;
+  const message = (err as { message?: unknown } | null)?.message;
+  return unavailable(`postgres write failed: ${typeof message === 'string' ? message : String(err)}`, err);
 }
 
 /** The URL without its password, for error messages. */
