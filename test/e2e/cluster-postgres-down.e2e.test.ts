@@ -4,7 +4,7 @@
  * without a restart, the failed writes are nowhere, and the streams opened before the outage continue.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { errorCode, type GraphqlResponse, gql } from '../support/graphql.js';
+import { collect, errorCode, type GraphqlResponse, gql, wsClient } from '../support/graphql.js';
 import { GrpcClient, toStruct } from '../support/grpc.js';
 import {
   type Cluster,
@@ -17,6 +17,7 @@ import {
   PG_URL,
   probeUntil,
   SET,
+  STREAM,
   type Stream,
   service,
   set,
@@ -94,6 +95,16 @@ describe(`three instances on ${comboName}, PostgreSQL stopping`, () => {
       expect(read.code).toBe('UNAVAILABLE');
       const cache = await gql(C.http, `mutation { setCache(input: {domain: "${domain}", key: "c", value: 1}) }`);
       expect(cache.data).toEqual({ setCache: true });
+      // A stream resuming from the log cannot read it: it ends with UNAVAILABLE, telling the client to resume.
+      const resumeClient = wsClient(C.ws);
+      try {
+        const resumed = collect(resumeClient, STREAM, { input: { domain, after: '0' } });
+        await resumed.waitFor(1, 15_000);
+        expect(resumed.items[0]?.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+        expect(resumed.items[0]?.errors?.[0]?.message).toMatch(/resume from your last position/);
+      } finally {
+        await resumeClient.dispose();
+      }
     } finally {
       const restarted = Date.now();
       await service('up', 'postgres');

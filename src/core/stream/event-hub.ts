@@ -1,3 +1,4 @@
+import { unavailable } from '../errors.js';
 import { compileGlob } from '../glob.js';
 import type { Limits } from '../limits.js';
 import type { Event, StreamEventOpts } from '../model.js';
@@ -83,7 +84,10 @@ export class EventHub {
     if (!sub.live) {
       this.replay(sub).catch((err) => {
         this.logger.error({ err }, 'stream replay failed');
-        sub.outbox.fail(shuttingDown());
+        // Mostly storage being unreachable: the client can resume from its last position once it is back.
+        sub.outbox.fail(
+          this.stopped ? shuttingDown() : unavailable('reading the event log failed: resume from your last position'),
+        );
       });
     }
     return sub.outbox;
