@@ -29,6 +29,41 @@ describe('mysql storage', () => {
     }
   });
 
+  it('migrates a new database once when instances start together, and refuses a newer schema', async () => {
+    // A scratch database (scripts/services.sh grants stategate_*); the name is ours, hex only.
+    const name = `stategate_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    const url = new globalThis.URL(URL);
+    url.pathname = `/${name}`;
+    const admin = await client();
+    await admin.query(`CREATE DATABASE \`${name}\``);
+    try {
+      const stores = await Promise.all(
+        Array.from({ length: 4 }, () => createMysqlStorage({ url: url.toString(), poolSize: 1 })),
+      );
+      // Positions start at 1 and leave no gaps.
+      const first = await stores[0]!.append(intent.set({ domain: 'd', type: 't', key: 'k' }, { v: 1 }));
+      const second = await stores[3]!.append(intent.set({ domain: 'd', type: 't', key: 'k' }, { v: 2 }));
+      expect([first.position, second.position]).toEqual([1, 2]);
+      await Promise.all(stores.map((s) => s.close()));
+      const [rows] = await admin.query<RowDataPacket[]>(
+        `SELECT \`version\` FROM \`${name}\`.\`schema_migrations\` ORDER BY \`version\``,
+      );
+      expect(rows.map((r) => Number(r.version))).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+
+      await admin.query(
+        `INSERT INTO \`${name}\`.\`schema_migrations\` (\`version\`, \`description\`) VALUES (?, 'from the future')`,
+        [SCHEMA_VERSION + 1],
+      );
+      await expect(createMysqlStorage({ url: url.toString() })).rejects.toMatchObject({
+        code: 'FAILED_PRECONDITION',
+        message: expect.stringContaining(`schema version ${SCHEMA_VERSION + 1} is newer`),
+      });
+    } finally {
+      await admin.query(`DROP DATABASE \`${name}\``);
+      await admin.end();
+    }
+  });
+
   it('fails to start with UNAVAILABLE naming the address, the password masked, when the server cannot be reached', async () => {
     const failure = createMysqlStorage({
       url: 'mysql://stategate:s3cret@127.0.0.1:1/stategate',

@@ -87,7 +87,7 @@ export async function migrate(connection: PoolConnection, logger: Logger): Promi
     MIGRATION_LOCK_TIMEOUT_S,
   ]);
   if (Number(locked[0]?.locked) !== 1) {
-    throw failedPrecondition(`mysql: another instance held the migration lock for ${MIGRATION_LOCK_TIMEOUT_S}s`);
+    throw failedPrecondition(`another instance held the migration lock for ${MIGRATION_LOCK_TIMEOUT_S}s`);
   }
   try {
     await connection.query(
@@ -103,7 +103,7 @@ export async function migrate(connection: PoolConnection, logger: Logger): Promi
     const from = Number(rows[0]?.version ?? 0);
     if (from > SCHEMA_VERSION) {
       throw failedPrecondition(
-        `mysql schema version ${from} is newer than this build supports (${SCHEMA_VERSION}); upgrade stategate`,
+        `schema version ${from} is newer than this build supports (${SCHEMA_VERSION}); upgrade stategate`,
       );
     }
     for (const migration of MIGRATIONS) {

@@ -76,8 +76,9 @@ export async function createMysqlStorage(options: MysqlStorageOptions): Promise<
   } catch (err) {
     connection.destroy();
     await pool.end().catch(() => undefined);
-    if (err instanceof StategateError) throw err;
-    throw unavailable(`mysql at ${redact(options.url)}: migration failed: ${(err as Error).message}`, err);
+    const where = `mysql at ${redact(options.url)}`;
+    if (err instanceof StategateError) throw new StategateError(err.code, `${where}: ${err.message}`, { cause: err });
+    throw unavailable(`${where}: migration failed: ${(err as Error).message}`, err);
   }
   connection.release();
   return new MysqlStorage(pool);

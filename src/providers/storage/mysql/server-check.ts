@@ -24,19 +24,17 @@ export async function checkServer(connection: PoolConnection): Promise<ServerInf
   const match = /^(\d+)\.(\d+)\.\d+-MariaDB/i.exec(version);
   if (!match) {
     throw failedPrecondition(
-      `mysql: server ${version} is not MariaDB; stategate's mysql provider needs MariaDB >= 10.6`,
+      `server ${version} is not MariaDB; stategate's mysql provider needs MariaDB >= ${MIN_MARIADB.join('.')}`,
     );
   }
   const [major, minor] = [Number(match[1]), Number(match[2])];
   if (major < MIN_MARIADB[0] || (major === MIN_MARIADB[0] && minor < MIN_MARIADB[1])) {
-    throw failedPrecondition(
-      `mysql: MariaDB ${version} is too old; stategate needs MariaDB >= ${MIN_MARIADB.join('.')}`,
-    );
+    throw failedPrecondition(`MariaDB ${version} is too old; stategate needs MariaDB >= ${MIN_MARIADB.join('.')}`);
   }
   const flush = String(rows[0]?.flush);
   if (flush !== '1') {
     throw failedPrecondition(
-      `mysql: innodb_flush_log_at_trx_commit is ${flush}; stategate needs 1 so that an acknowledged mutation survives a crash`,
+      `innodb_flush_log_at_trx_commit is ${flush}; stategate needs 1 so that an acknowledged mutation survives a crash`,
     );
   }
   return { version };
