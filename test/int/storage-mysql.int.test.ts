@@ -112,10 +112,10 @@ describe('mysql storage', () => {
       );
       let killed = 0;
       for (let i = 0; i < 200 && killed === 0; i++) {
-        // The waiting append: this user's other connection, blocked inside an INSERT on `entities`.
+        // The waiting append: this user's other connection, blocked reading the entity's head row.
         const [rows] = await blocker.query<RowDataPacket[]>(
           `SELECT ID AS id FROM information_schema.PROCESSLIST
-           WHERE ID <> CONNECTION_ID() AND USER = ? AND INFO LIKE 'INSERT INTO \`entities\`%'`,
+           WHERE ID <> CONNECTION_ID() AND USER = ? AND INFO LIKE 'SELECT \`version\`%FOR UPDATE'`,
           [new globalThis.URL(URL).username],
         );
         for (const row of rows) await blocker.query(`KILL ${Number(row.id)}`);
@@ -129,6 +129,34 @@ describe('mysql storage', () => {
       expect(await store.getEntity(target)).toEqual({ ...target, values: { v: 1 }, version: 1 });
       const next = await store.append(intent.set(target, { v: 3 }));
       expect(next.entity.version).toBe(2);
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
+  });
+
+  it('a statement MariaDB does not answer in time fails the append UNAVAILABLE, and it is never applied', async () => {
+    const store = await needService(`MariaDB at ${URL}`, createMysqlStorage({ url: URL, queryTimeoutMs: 300 }));
+    const blocker = await client();
+    const target = { domain: unique('hang'), type: 't', key: 'k' };
+    try {
+      await store.append(intent.set(target, { v: 1 }));
+      // The head row stays locked well past the statement timeout: to the append, MariaDB hangs.
+      await blocker.query('START TRANSACTION');
+      await blocker.query('SELECT 1 FROM `entities` WHERE `domain` = ? AND `type` = ? AND `key` = ? FOR UPDATE', [
+        target.domain,
+        target.type,
+        target.key,
+      ]);
+      const began = performance.now();
+      await expect(store.append(intent.set(target, { v: 2 }))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      expect(performance.now() - began).toBeLessThan(3000);
+      // Released: the abandoned statement gets its lock on the server, but its transaction cannot commit.
+      await blocker.query('ROLLBACK');
+      const next = await store.append(intent.set(target, { v: 3 }));
+      expect(next.entity).toEqual({ ...target, values: { v: 3 }, version: 2 });
+      expect((await store.getEventByVersion(target, 3)) ?? null).toBeNull();
+      expect(await store.getEntity(target)).toEqual({ ...target, values: { v: 3 }, version: 2 });
     } finally {
       await blocker.end();
       await store.close();

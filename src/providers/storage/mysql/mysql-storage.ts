@@ -1,13 +1,14 @@
-import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
-import { alreadyExists, invalid, StategateError, unavailable } from '../../../core/errors.js';
+import mysql, { type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
+import { StategateError, unavailable } from '../../../core/errors.js';
 import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type { EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
-import { planWrite } from '../../../core/write-plan.js';
+import { type BatchOutcome, BatchQueue } from '../batch-queue.js';
 import { migrate } from './migrations.js';
-import { type EntityRow, EVENT_COLUMNS, type EventRow, type HeadRow, toEntity, toEvent, toHead } from './rows.js';
+import { type EntityRow, EVENT_COLUMNS, type EventRow, toEntity, toEvent } from './rows.js';
 import { searchEntities, searchEvents } from './search.js';
 import { checkServer } from './server-check.js';
+import { applyBatch, execOn } from './write-batch.js';
 
 export interface MysqlStorageOptions {
   /** `mysql://user:password@host:port/database` */
@@ -18,6 +19,12 @@ export interface MysqlStorageOptions {
   logger?: Logger;
   /** How long connecting may take before the operation fails with UNAVAILABLE. Default 5000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * How long one statement may go unanswered before it fails with UNAVAILABLE (a write's connection is then
+   * dropped, which rolls its transaction back). Bounds requests when MariaDB hangs or the network drops
+   * packets instead of refusing. Default 10000 ms.
+   */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -27,8 +34,8 @@ export interface MysqlStorageOptions {
  */
 const PREPARED_STATEMENTS_PER_CONNECTION = 128;
 
-/** Attempts of one append that InnoDB chose as a deadlock victim (it rolled the whole transaction back). */
-const DEADLOCK_ATTEMPTS = 3;
+/** Most appends in one transaction: bounds how long a batch holds the log head. */
+const MAX_BATCH = 256;
 
 /** Keys per getEntities query. */
 const GET_MANY_CHUNK = 1000;
@@ -41,17 +48,21 @@ const MAX_NAME_BYTES = 768;
  * (server-check.ts), runs pending migrations (schema_migrations) and refuses a database from a newer build;
  * a server that cannot be reached fails the start with UNAVAILABLE, naming the address (password masked).
  *
- * Appends of one provider instance run one at a time in submission order, each in its own transaction;
- * so, within one instance, an intent sees the effect of the intents submitted before it and positions
- * follow submission order (as on sqlite). Instances sharing a database run concurrently, ordered by the
- * row lock on the entity's head (G3) and the row lock on `log_head` (G4).
+ * Appends are group-committed (BatchQueue, as on postgres): one transaction per batch, one batch in flight
+ * per instance, intents applied in submission order; so, within one instance, an intent sees the effect of
+ * the intents submitted before it and positions follow submission order (as on sqlite). Instances sharing
+ * a database take turns by the row lock on `log_head` (G4, write-batch.ts), which also orders writers of
+ * one entity (G3). A write that cannot start within one connect plus one statement timeout fails
+ * UNAVAILABLE and is never tried.
  */
 export async function createMysqlStorage(options: MysqlStorageOptions): Promise<StorageProvider> {
   const logger = options.logger ?? silentLogger;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
   const pool = mysql.createPool({
     uri: options.url,
     connectionLimit: options.poolSize ?? 10,
-    connectTimeout: options.connectTimeoutMs ?? 5000,
+    connectTimeout: connectTimeoutMs,
     // BIGINT as decimal strings: nanosecond times exceed 2^53.
     supportBigNumbers: true,
     bigNumberStrings: true,
@@ -81,128 +92,59 @@ export async function createMysqlStorage(options: MysqlStorageOptions): Promise<
     throw unavailable(`${where}: migration failed: ${(err as Error).message}`, err);
   }
   connection.release();
-  return new MysqlStorage(pool);
+  return new MysqlStorage(pool, queryTimeoutMs, connectTimeoutMs + queryTimeoutMs);
 }
 
 class MysqlStorage implements StorageProvider {
   readonly name = 'mysql';
   private closed = false;
-  /** The last append in flight: the next one starts after it settles (submission order). */
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly batches: BatchQueue<WriteIntent, Event>;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly queryTimeoutMs: number,
+    queueTimeoutMs: number,
+  ) {
+    this.batches = new BatchQueue((intents) => this.commitBatch(intents), {
+      maxBatch: MAX_BATCH,
+      queueTimeoutMs,
+      batchFailed: mapBatchError,
+    });
+  }
 
   append(intent: WriteIntent): Promise<Event> {
-    if (this.closed) return Promise.reject(unavailable('storage is closed'));
-    const run = this.tail.then(() => this.appendNow(intent));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.batches.submit(intent);
   }
 
-  private async appendNow(intent: WriteIntent): Promise<Event> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.transaction(intent);
-      } catch (err) {
-        if (err instanceof StategateError) throw err;
-        if (errno(err) === ER_LOCK_DEADLOCK && attempt < DEADLOCK_ATTEMPTS) continue;
-        throw mapWriteError(err);
-      }
-    }
-  }
-
-  /** One attempt: BEGIN, apply, COMMIT. A connection that failed is destroyed, never reused. */
-  private async transaction(intent: WriteIntent): Promise<Event> {
+  /** One batch in one transaction (write-batch.ts). A connection that failed is destroyed, never reused. */
+  private async commitBatch(intents: readonly WriteIntent[]): Promise<BatchOutcome<Event>[]> {
     const connection = await this.connect();
+    const exec = execOn(connection, this.queryTimeoutMs);
     let broken = false;
     try {
-      await connection.query('START TRANSACTION');
+      await exec('START TRANSACTION');
       try {
-        const event = await this.applyIntent(connection, intent);
-        await connection.query('COMMIT');
-        return event;
+        const outcomes = await applyBatch(exec, intents);
+        await exec('COMMIT');
+        return outcomes;
       } catch (err) {
-        await connection.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
+        // A statement that timed out is still running on the server, and a ROLLBACK would queue behind it:
+        // drop the connection instead, which rolls the transaction back once the server notices.
+        broken = isConnectionLost(err);
+        if (!broken) {
+          await exec('ROLLBACK').catch(() => {
+            broken = true;
+          });
+        }
         throw err;
       }
     } catch (err) {
-      if ((err as { fatal?: unknown } | null)?.fatal === true) broken = true;
+      broken ||= isConnectionLost(err);
       throw err;
     } finally {
       if (broken) connection.destroy();
       else connection.release();
     }
-  }
-
-  private async applyIntent(connection: PoolConnection, intent: WriteIntent): Promise<Event> {
-    const { domain, type, key } = intent.target;
-    // Make sure a head row exists (a placeholder at version 0, rolled back with a refused intent) and lock
-    // it: ON DUPLICATE KEY takes the existing row's exclusive lock at once (a plain INSERT IGNORE would take a
-    // shared one, and two writers upgrading shared locks deadlock). Writers of one entity queue here.
-    await connection.execute(
-      `INSERT INTO \`entities\` (\`domain\`, \`type\`, \`key\`, \`version\`, \`values\`, \`time\`)
-       VALUES (?, ?, ?, 0, NULL, 0) ON DUPLICATE KEY UPDATE \`version\` = \`version\``,
-      [domain, type, key],
-    );
-    const [rows] = await connection.execute<HeadRow[]>(
-      'SELECT `version`, `values`, `time` FROM `entities` WHERE `domain` = ? AND `type` = ? AND `key` = ? FOR UPDATE',
-      [domain, type, key],
-    );
-    const row = rows[0];
-    const head = row && Number(row.version) > 0 ? toHead(row) : null;
-
-    let plan: ReturnType<typeof planWrite>;
-    let headJson: string | null;
-    let claimsJson: string;
-    let valuesJson: string;
-    try {
-      plan = planWrite(intent, head);
-      headJson = plan.head.values === null ? null : JSON.stringify(plan.head.values);
-      claimsJson = JSON.stringify(plan.event.claims);
-      valuesJson =
-        plan.event.entity.values === plan.head.values && headJson !== null
-          ? headJson
-          : JSON.stringify(plan.event.entity.values);
-    } catch (err) {
-      // `next` and what it returns are the caller's: a non-StategateError is a bug upstream (INTERNAL).
-      throw StategateError.from(err);
-    }
-
-    await connection.execute(
-      'UPDATE `entities` SET `version` = ?, `values` = ?, `time` = ? WHERE `domain` = ? AND `type` = ? AND `key` = ?',
-      [plan.head.version, headJson, plan.head.time.toString(), domain, type, key],
-    );
-    // G4: drawing the position locks the log head row until COMMIT, so positions are drawn in commit order
-    // across every instance. LAST_INSERT_ID(expr) hands the new value back in the same round trip.
-    const [drawn] = await connection.execute<ResultSetHeader>(
-      'UPDATE `log_head` SET `position` = LAST_INSERT_ID(`position` + 1) WHERE `id` = 1',
-    );
-    const position = Number(drawn.insertId);
-    const { event } = plan;
-    await connection.execute(`INSERT INTO \`events\` (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-      position,
-      event.id,
-      domain,
-      type,
-      key,
-      event.entity.version,
-      event.method,
-      claimsJson,
-      valuesJson,
-      event.time.toString(),
-    ]);
-    // Answer with what was stored (MariaDB keeps the JSON text verbatim), not the caller's objects: the
-    // acknowledged event then equals what any later read returns, and no caller can mutate it afterwards.
-    return {
-      id: event.id,
-      entity: { domain, type, key, values: JSON.parse(valuesJson), version: event.entity.version },
-      claims: JSON.parse(claimsJson),
-      time: event.time,
-      method: event.method,
-      position,
-    };
   }
 
   async getEntity(key: EntityKey): Promise<Entity | null> {
@@ -274,11 +216,11 @@ class MysqlStorage implements StorageProvider {
   }
 
   async searchEntities(query: EntityQuery): Promise<Entity[]> {
-    return this.read(() => searchEntities(this.pool, query));
+    return this.read(() => searchEntities(this.pool, query, this.queryTimeoutMs));
   }
 
   async searchEvents(query: EventQuery): Promise<Event[]> {
-    return this.read(() => searchEvents(this.pool, query));
+    return this.read(() => searchEvents(this.pool, query, this.queryTimeoutMs));
   }
 
   async readLog(after: number, limit: number): Promise<Event[]> {
@@ -301,7 +243,7 @@ class MysqlStorage implements StorageProvider {
     if (this.closed) return;
     this.closed = true;
     // Commit what callers are already waiting for, then let go of the connections.
-    await this.tail;
+    await this.batches.close();
     await this.pool.end();
   }
 
@@ -314,7 +256,7 @@ class MysqlStorage implements StorageProvider {
   }
 
   private query<R extends RowDataPacket>(sql: string, params: (string | number)[]): Promise<R[]> {
-    return this.read(async () => (await this.pool.execute<R[]>(sql, params))[0]);
+    return this.read(async () => (await this.pool.execute<R[]>({ sql, timeout: this.queryTimeoutMs }, params))[0]);
   }
 
   private async read<T>(run: () => Promise<T>): Promise<T> {
@@ -328,24 +270,17 @@ class MysqlStorage implements StorageProvider {
   }
 }
 
-// MariaDB error numbers (include/mysqld_error.h).
-const ER_DUP_ENTRY = 1062;
-const ER_LOCK_DEADLOCK = 1213;
-const ER_DATA_TOO_LONG = 1406;
-
-function errno(err: unknown): number | undefined {
-  const value = (err as { errno?: unknown } | null)?.errno;
-  return typeof value === 'number' ? value : undefined;
+/** True when the connection can carry no further statement: it broke, or a statement timed out on it. */
+function isConnectionLost(err: unknown): boolean {
+  const e = err as { fatal?: unknown; code?: unknown } | null;
+  return e?.fatal === true || e?.code === 'PROTOCOL_SEQUENCE_TIMEOUT';
 }
 
-/** A failed append's driver error as a StategateError; anything unexpected is UNAVAILABLE (never acknowledged). */
-function mapWriteError(err: unknown): StategateError {
+/** A whole batch that failed: UNAVAILABLE (never acknowledged), with the driver's message. */
+function mapBatchError(err: unknown): StategateError {
+  if (err instanceof StategateError) return err;
   const message = (err as { message?: unknown } | null)?.message;
-  const text = typeof message === 'string' ? message : String(err);
-  if (errno(err) === ER_DUP_ENTRY && text.includes("'events_id'")) return alreadyExists('event id already exists');
-  // Core bounds names to 256 characters, which always fit; refuse rather than report an outage if not.
-  if (errno(err) === ER_DATA_TOO_LONG) return invalid(`a name is too long for mysql storage: ${text}`);
-  return unavailable(`mysql write failed: ${text}`, err);
+  return unavailable(`mysql write failed: ${typeof message === 'string' ? message : String(err)}`, err);
 }
 
 /** The URL without its password, for messages and logs. */

@@ -24,7 +24,7 @@ const ENTITIES = backticked(ENTITY_SHAPE);
 const EVENTS = backticked(EVENT_SHAPE);
 
 /** Live entities of one domain and type; tombstones (deleted entities) never match. */
-export async function searchEntities(pool: Pool, query: EntityQuery): Promise<Entity[]> {
+export async function searchEntities(pool: Pool, query: EntityQuery, timeoutMs: number): Promise<Entity[]> {
   const params = new MysqlParams();
   const where = [
     `\`domain\` = CAST(${params.bind(query.domain)} AS BINARY)`,
@@ -36,12 +36,12 @@ export async function searchEntities(pool: Pool, query: EntityQuery): Promise<En
   const sql =
     `SELECT \`key\`, \`version\`, \`values\` FROM \`entities\` WHERE ${where.join(' AND ')} ` +
     `ORDER BY ${order} ${page(query, params)}`;
-  const [rows] = await pool.execute<EntityRow[]>({ sql, namedPlaceholders: true }, params.values);
+  const [rows] = await pool.execute<EntityRow[]>({ sql, namedPlaceholders: true, timeout: timeoutMs }, params.values);
   return rows.map((row) => toEntity(query.domain, query.type, row));
 }
 
 /** Events of one domain and type, with inclusive time bounds and `after` on position. */
-export async function searchEvents(pool: Pool, query: EventQuery): Promise<Event[]> {
+export async function searchEvents(pool: Pool, query: EventQuery, timeoutMs: number): Promise<Event[]> {
   const params = new MysqlParams();
   const where = [
     `\`domain\` = CAST(${params.bind(query.domain)} AS BINARY)`,
@@ -57,7 +57,7 @@ export async function searchEvents(pool: Pool, query: EventQuery): Promise<Event
   const sql =
     `SELECT ${EVENT_COLUMNS} FROM \`events\` WHERE ${where.join(' AND ')} ` +
     `ORDER BY ${order} ${page(query, params)}`;
-  const [rows] = await pool.execute<EventRow[]>({ sql, namedPlaceholders: true }, params.values);
+  const [rows] = await pool.execute<EventRow[]>({ sql, namedPlaceholders: true, timeout: timeoutMs }, params.values);
   return rows.map(toEvent);
 }
 
