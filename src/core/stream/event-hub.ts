@@ -15,8 +15,14 @@ const CLAIM_TTL_MS = 10 * 60_000;
 interface EventSubscriber extends Subscriber<Event> {
   /** Events at or below this position were already delivered (or skipped) for this subscriber. */
   cursor: number;
-  /** False while the subscriber still replays the log by itself. */
+  /** False while the subscriber still replays the log by itself, or lags (below). */
   live: boolean;
+  /**
+   * A consumer-group member whose group's claim failed (the bus is down): the group then reads the log by
+   * itself from the event whose claim failed (catchUp) and rejoins the tailer once caught up, so solo
+   * streams never wait for the bus.
+   */
+  lagging?: boolean;
 }
 
 /**
@@ -34,6 +40,8 @@ export class EventHub {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: Unsubscribe | null = null;
   private stopped = false;
+  /** Consumer groups catching up from the log after a failed claim. */
+  private readonly catchingUp = new Set<string>();
 
   constructor(
     private readonly storage: StorageProvider,
@@ -126,6 +134,84 @@ export class EventHub {
     }
   }
 
+  /** A group's claim for the event at `position` failed: its live members fall back to catching up. */
+  private lag(group: string, position: number, err: unknown): void {
+    let fell = false;
+    for (const member of this.fanout.members(group)) {
+      if (!member.live) continue; // replaying by itself, or lagging already
+      member.live = false;
+      member.lagging = true;
+      // The tailer handled every event below `position` for its live members.
+      member.cursor = position - 1;
+      fell = true;
+    }
+    if (fell) this.logger.warn({ err, group }, 'consumer group claim failed; the group catches up from the log');
+    this.startCatchUp(group);
+  }
+
+  private startCatchUp(group: string): void {
+    if (this.catchingUp.has(group) || this.stopped) return;
+    this.catchingUp.add(group);
+    this.catchUp(group).then(
+      () => {
+        this.catchingUp.delete(group);
+        // Members that fell behind again while this catch-up was finishing need another one.
+        if (this.fanout.members(group).some((m) => m.lagging && m.outbox.isOpen)) this.startCatchUp(group);
+      },
+      (err) => {
+        this.catchingUp.delete(group);
+        this.logger.error({ err, group }, 'consumer group catch-up failed');
+        for (const m of this.fanout.members(group)) {
+          if (m.lagging) m.outbox.fail(unavailable('consumer group delivery failed: resubscribe'));
+        }
+      },
+    );
+  }
+
+  /**
+   * Reads the log for one lagging group, from the event whose claim failed, claiming and delivering each
+   * event as the tailer would; a failed claim or read is retried after a poll interval. Once it reaches
+   * the tailer's position the members turn live again in the same synchronous step as the check.
+   */
+  private async catchUp(group: string): Promise<void> {
+    const lagging = () => this.fanout.members(group).filter((m) => m.lagging && m.outbox.isOpen);
+    while (!this.stopped) {
+      const members = lagging();
+      if (members.length === 0) return;
+      let cursor = Math.min(...members.map((m) => m.cursor));
+      let batch: Event[];
+      try {
+        batch = await this.storage.readLog(cursor, READ_BATCH);
+        for (const event of batch) {
+          const position = event.position;
+          await this.fanout.offerGroup(
+            group,
+            event,
+            event.id,
+            (m) => m.lagging === true && position > m.cursor,
+            (m) => {
+              m.cursor = position;
+            },
+          );
+          for (const m of lagging()) m.cursor = Math.max(m.cursor, position);
+          cursor = position;
+        }
+      } catch (err) {
+        this.logger.debug({ err, group }, 'consumer group catch-up: retrying after a poll interval');
+        await new Promise((resolve) => setTimeout(resolve, this.limits.logPollMs).unref());
+        continue;
+      }
+      if (batch.length < READ_BATCH && cursor >= this.position) {
+        for (const m of lagging()) {
+          m.lagging = false;
+          m.live = true;
+        }
+        this.logger.info({ group }, 'consumer group caught up; live again');
+        return;
+      }
+    }
+  }
+
   private wake(): void {
     if (this.stopped) return;
     if (this.pumping) {
@@ -150,17 +236,17 @@ export class EventHub {
       const batch = await this.storage.readLog(this.position, READ_BATCH);
       for (const event of batch) {
         const position = event.position;
-        // A cursor moves as its subscriber gets the event: when a consumer group's claim fails (bus down)
-        // the whole event is read again on the next wake, and must not reach a solo stream twice.
-        await this.fanout.dispatch(
-          event,
-          event.id,
-          (sub) => sub.live && position > sub.cursor,
-          (sub) => {
-            sub.cursor = position;
-          },
-        );
+        const eligible = (sub: EventSubscriber) => sub.live && position > sub.cursor;
+        const delivered = (sub: EventSubscriber) => {
+          sub.cursor = position;
+        };
+        // Solo streams get the event and `position` moves in one synchronous step, so a replay that
+        // joins live at `position` (see replay) can neither miss this event nor get it twice.
+        this.fanout.offerSolo(event, eligible, delivered);
         this.position = position;
+        await this.fanout.offerGroups(event, event.id, eligible, delivered, (group, err) =>
+          this.lag(group, position, err),
+        );
       }
       if (batch.length < READ_BATCH && !this.again) return;
     }

@@ -58,34 +58,74 @@ export class Fanout<T, S extends Subscriber<T> = Subscriber<T>> {
     if (group.members.length === 0) this.groups.delete(sub.group);
   }
 
-  /**
-   * Delivers one item. `eligible` excludes subscribers that must not get it (e.g. still replaying, or
-   * already given it); `delivered` hears of each subscriber that got it. A claim that fails (the bus is
-   * down) rejects after the solo subscribers were served: the caller retries the item later, and must
-   * use `delivered` and `eligible` to keep from giving it twice to those who already have it.
-   */
+  /** The current members of one consumer group (none when the group has no member here). */
+  members(group: string): readonly S[] {
+    return this.groups.get(group)?.members ?? [];
+  }
+
+  /** Delivers one item to every subscriber: solo ones, then each group (see offerGroups). */
   async dispatch(
     item: T,
     itemId: string,
     eligible: (sub: S) => boolean = () => true,
     delivered: (sub: S) => void = () => {},
   ): Promise<void> {
+    this.offerSolo(item, eligible, delivered);
+    await this.offerGroups(item, itemId, eligible, delivered);
+  }
+
+  /**
+   * Hands one item to every matching solo subscriber, synchronously. `eligible` excludes subscribers that
+   * must not get it (e.g. still replaying, or already given it); `delivered` hears of each that got it.
+   */
+  offerSolo(item: T, eligible: (sub: S) => boolean, delivered: (sub: S) => void): void {
     for (const sub of this.solo) {
       if (eligible(sub) && sub.matches(item) && sub.outbox.offer(item)) delivered(sub);
     }
-    if (this.groups.size === 0) return;
-    for (const [name, group] of [...this.groups]) {
-      const candidates = group.members.filter((m) => eligible(m) && m.matches(item));
-      if (candidates.length === 0) continue;
-      if (!(await this.claim(name, itemId))) continue;
-      // A member whose buffer overflows is cut off; the item then goes to the next member in turn.
-      for (let i = 0; i < candidates.length; i++) {
-        const member = candidates[(group.turn + i) % candidates.length]!;
-        if (member.outbox.offer(item)) {
-          delivered(member);
-          group.turn = (group.turn + i + 1) % Math.max(1, candidates.length);
-          break;
-        }
+  }
+
+  /**
+   * Hands one item to each consumer group with an eligible member, once across the cluster. A group whose
+   * claim fails (the bus is down) is reported to `claimFailed` and the others still get the item; without
+   * `claimFailed` the failure rejects.
+   */
+  async offerGroups(
+    item: T,
+    itemId: string,
+    eligible: (sub: S) => boolean,
+    delivered: (sub: S) => void,
+    claimFailed?: (group: string, err: unknown) => void,
+  ): Promise<void> {
+    for (const name of [...this.groups.keys()]) {
+      try {
+        await this.offerGroup(name, item, itemId, eligible, delivered);
+      } catch (err) {
+        if (!claimFailed) throw err;
+        claimFailed(name, err);
+      }
+    }
+  }
+
+  /** Hands one item to one group, at the member in turn, if this instance wins its claim; rejects if the claim fails. */
+  async offerGroup(
+    name: string,
+    item: T,
+    itemId: string,
+    eligible: (sub: S) => boolean,
+    delivered: (sub: S) => void,
+  ): Promise<void> {
+    const group = this.groups.get(name);
+    if (!group) return;
+    const candidates = group.members.filter((m) => eligible(m) && m.matches(item));
+    if (candidates.length === 0) return;
+    if (!(await this.claim(name, itemId))) return;
+    // A member whose buffer overflows (or who left meanwhile) is skipped: the item goes to the next in turn.
+    for (let i = 0; i < candidates.length; i++) {
+      const member = candidates[(group.turn + i) % candidates.length]!;
+      if (member.outbox.offer(item)) {
+        delivered(member);
+        group.turn = (group.turn + i + 1) % Math.max(1, candidates.length);
+        return;
       }
     }
   }
