@@ -7,9 +7,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
-import type { Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import pg from 'pg';
-import { collect, gql, wsClient } from '../support/graphql.js';
+import WebSocket from 'ws';
+import { collect, gql } from '../support/graphql.js';
 import { type ServerProcess, spawnServer } from '../support/process.js';
 import { ok, sleep, waitUntil } from './guarantees-helpers.js';
 
@@ -140,7 +141,14 @@ export interface Stream {
 }
 
 export function openStream(instance: Instance, input: Record<string, unknown>, label = instance.name): Stream {
-  const client = wsClient(instance.ws);
+  // Streams on an instance that is killed end with its socket: `ended()` tells, without console noise.
+  const client = createClient({
+    url: instance.ws,
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    onNonLazyError: () => {},
+  });
   const sub = collect<{ streamEvents: StreamedEvent }>(client, STREAM, { input });
   let ended: string | null = null;
   sub.done.then(

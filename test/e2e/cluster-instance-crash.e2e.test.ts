@@ -1,7 +1,8 @@
 /**
  * G5 when the writing instance dies: A is SIGKILLed while clients write to it, so the bus hints of its
  * last commits may never go out. The streams on B and C still get every event A committed (the log is the
- * source), each once and in log order, and a consumer group spread over B and C gets each once.
+ * source), each once and in log order, and a consumer group spread over B and C gets each once. A stream
+ * that was on A resumes on B from its last position (G6 across instances).
  */
 import { gql } from '../support/graphql.js';
 import {
@@ -34,16 +35,18 @@ describe(`three instances on ${comboName}, the writing instance killed`, () => {
     await cluster?.stop();
   });
 
-  it('every event A committed before dying reaches the streams on B and C, once each, in order', async () => {
+  it("every event A committed before dying reaches the streams on B and C once each, in order; A's stream resumes on B", async () => {
     const [A, B, C] = cluster.instances as [Instance, Instance, Instance];
     const domain = unique('crash');
     const solo = [B, C].map((i) => openStream(i, { domain }, `solo@${i.name}`));
     const group = [B, B, C, C].map((i, n) => openStream(i, { domain, consumer_group: 'g' }, `group@${i.name}${n}`));
-    streams.push(...solo, ...group);
+    // A stream on A itself, which dies with A and is resumed on B from its last position (G6).
+    const onA = openStream(A, { domain }, 'solo@A');
+    streams.push(...solo, ...group, onA);
     await probeUntil(
       [B, C],
       domain,
-      () => [...solo, ...group].every((s) => s.events().length > 0),
+      () => [...solo, ...group, onA].every((s) => s.events().length > 0),
       'a probe on every stream and group member',
     );
 
@@ -65,6 +68,10 @@ describe(`three instances on ${comboName}, the writing instance killed`, () => {
     await A.process.kill('SIGKILL');
     stop = true;
     await clients;
+    await waitUntil(() => onA.ended() !== null, 'the stream on A to end with A');
+    const lastSeenOnA = onA.events().at(-1)!.position;
+    const resumed = openStream(B, { domain, after: lastSeenOnA }, 'resumed@B');
+    streams.push(resumed);
     // Life goes on at B: its writes follow A's in the log.
     for (let i = 0; i < 5; i++) await set(B, domain, 'w', 'b', { b: i });
 
@@ -77,6 +84,8 @@ describe(`three instances on ${comboName}, the writing instance killed`, () => {
     const ids = log.map((e) => e.id);
 
     const writes = (s: Stream) => s.events().filter((e) => e.entity.type === 'w');
+    const continued = () => [...writes(onA), ...writes(resumed)];
+    await waitUntil(() => continued().length >= ids.length, `${ids.length} events on A's stream and its resumption`);
     for (const s of solo) {
       await waitUntil(
         () => writes(s).length >= ids.length,
@@ -94,6 +103,8 @@ describe(`three instances on ${comboName}, the writing instance killed`, () => {
       expect({ stream: s.label, ended: s.ended() }).toEqual({ stream: s.label, ended: null });
       expect({ stream: s.label, ids: writes(s).map((e) => e.id) }).toEqual({ stream: s.label, ids });
     }
+    // What the stream on A got before A died, then its resumption on B: every event once, in order.
+    expect(continued().map((e) => e.id)).toEqual(ids);
     expect(duplicates(grouped().map((e) => e.id))).toEqual([]);
     expect(
       grouped()
