@@ -144,6 +144,17 @@ export function describeBusContract(name: string, create: Factory<BusProvider>):
       expect(again.filter(Boolean)).toHaveLength(1);
     });
 
+    it('gives a claim again to its owner while it holds, and to nobody else', async () => {
+      const key = unique('owned');
+      expect(await bus.claim(key, 10_000, 'me')).toBe(true);
+      expect(await bus.claim(key, 10_000, 'me')).toBe(true);
+      expect(await bus.claim(key, 10_000, 'you')).toBe(false);
+      expect(await bus.claim(key, 10_000)).toBe(false);
+      const other = unique('owned');
+      expect(await bus.claim(other, 10_000, 'you')).toBe(true);
+      expect(await bus.claim(other, 10_000, 'me')).toBe(false);
+    });
+
     it('claims keys independently', async () => {
       const a = unique('ka');
       const b = unique('kb');

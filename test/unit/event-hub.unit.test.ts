@@ -13,9 +13,12 @@ function fakeLog(events: Event[]): StorageProvider {
   } as unknown as StorageProvider;
 }
 
-/** A bus whose claims fail (as while Redis or NATS is down) until `up` is set. */
-function flakyBus(): BusProvider & { up: boolean; claims: string[] } {
-  const claimed = new Set<string>();
+/**
+ * A bus whose claims fail until `up` is set: as while Redis or NATS is down, or (`landing`) as when the
+ * claim is made but its answer is lost on the way back.
+ */
+function flakyBus(landing = false): BusProvider & { up: boolean; claims: string[] } {
+  const claimed = new Map<string, string | undefined>();
   return {
     name: 'flaky',
     up: false,
@@ -24,12 +27,17 @@ function flakyBus(): BusProvider & { up: boolean; claims: string[] } {
     async subscribe() {
       return async () => {};
     },
-    async claim(key) {
+    async claim(key, _ttl, owner) {
       this.claims.push(key);
-      if (!this.up) throw new Error('bus down');
-      if (claimed.has(key)) return false;
-      claimed.add(key);
-      return true;
+      if (!this.up && !landing) throw new Error('bus down');
+      let won: boolean;
+      if (claimed.has(key)) won = owner !== undefined && claimed.get(key) === owner;
+      else {
+        claimed.set(key, owner);
+        won = true;
+      }
+      if (!this.up) throw new Error('answer lost');
+      return won;
     },
     async close() {},
   };
@@ -64,6 +72,29 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 const positions = (events: Event[]) => events.map((e) => e.position);
 
 describe('EventHub when a consumer-group claim fails', () => {
+  it('delivers an event whose claim landed although its answer was lost, once', async () => {
+    const log: Event[] = [];
+    const bus = flakyBus(true);
+    const hub = new EventHub(fakeLog(log), bus, { ...defaultLimits, logPollMs: 20 }, silentLogger);
+    await hub.start();
+    try {
+      const a = drain(hub.subscribe({ domain: '*', type: '*', key: '*', consumerGroup: 'g' }));
+      const b = drain(hub.subscribe({ domain: '*', type: '*', key: '*', consumerGroup: 'g' }));
+      log.push(event(1), event(2));
+      hub.committed(log[1]!);
+      await until(() => bus.claims.length > 4, 'claims retried');
+      bus.up = true;
+      await until(() => a.length + b.length === 2, 'both events delivered to the group');
+      log.push(event(3));
+      hub.committed(log[2]!);
+      await until(() => a.length + b.length === 3, 'event 3 delivered to the group');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(positions([...a, ...b]).sort()).toEqual([1, 2, 3]);
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('solo streams go on; the group catches up from the log once claims work, each event once, in order', async () => {
     const log: Event[] = [];
     const bus = flakyBus();

@@ -10,8 +10,11 @@ export interface BusProvider {
   /**
    * Claims `key` cluster-wide for `ttlMs`: resolves true for exactly one caller across all instances.
    * Consumer groups use it so that each item reaches one member of a group, wherever it is connected.
+   * With an `owner`, the claim is idempotent for that owner: asking again while its claim holds resolves
+   * true again. So a claim that failed (or timed out) on the way back, yet landed, is not lost to its
+   * owner's retry; the owner must itself make sure it acts on a claim once.
    */
-  claim(key: string, ttlMs: number): Promise<boolean>;
+  claim(key: string, ttlMs: number, owner?: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

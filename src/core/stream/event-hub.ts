@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { unavailable } from '../errors.js';
 import { compileGlob } from '../glob.js';
 import type { Limits } from '../limits.js';
@@ -18,9 +19,9 @@ interface EventSubscriber extends Subscriber<Event> {
   /** False while the subscriber still replays the log by itself, or lags (below). */
   live: boolean;
   /**
-   * A consumer-group member whose group's claim failed (the bus is down): the group then reads the log by
-   * itself from the event whose claim failed (catchUp) and rejoins the tailer once caught up, so solo
-   * streams never wait for the bus.
+   * A member of a consumer group whose claim failed (the bus is down or did not answer): the group then
+   * reads the log by itself from the event whose claim failed (catchUp) and rejoins the tailer once caught
+   * up, so solo streams never wait for the bus. While a group lags, all its members do, new ones included.
    */
   lagging?: boolean;
 }
@@ -40,8 +41,16 @@ export class EventHub {
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: Unsubscribe | null = null;
   private stopped = false;
-  /** Consumer groups catching up from the log after a failed claim. */
-  private readonly catchingUp = new Set<string>();
+  /**
+   * Consumer groups catching up from the log after a failed claim (each has its catchUp running). The
+   * tailer never claims for them meanwhile, so this instance claims an item for a group in one place only.
+   */
+  private readonly laggingGroups = new Set<string>();
+  /**
+   * This instance's claims are made as this owner, so a claim retried after an error that hid its success
+   * is still ours (see BusProvider.claim); the one-place rule above keeps us from acting on it twice.
+   */
+  private readonly owner = randomUUID();
 
   constructor(
     private readonly storage: StorageProvider,
@@ -49,7 +58,7 @@ export class EventHub {
     private readonly limits: Limits,
     private readonly logger: Logger,
   ) {
-    this.fanout = new Fanout((group, id) => this.bus.claim(`events:${group}:${id}`, CLAIM_TTL_MS));
+    this.fanout = new Fanout((group, id) => this.bus.claim(`events:${group}:${id}`, CLAIM_TTL_MS, this.owner));
   }
 
   async start(): Promise<void> {
@@ -88,8 +97,12 @@ export class EventHub {
       sub.outbox.fail(shuttingDown());
       return sub.outbox;
     }
+    if (sub.live && sub.group !== null && this.laggingGroups.has(sub.group)) {
+      sub.live = false;
+      sub.lagging = true;
+    }
     this.fanout.add(sub);
-    if (!sub.live) {
+    if (!sub.live && !sub.lagging) {
       this.replay(sub).catch((err) => {
         this.logger.error({ err }, 'stream replay failed');
         // Mostly storage being unreachable: the client can resume from its last position once it is back.
@@ -128,44 +141,32 @@ export class EventHub {
           await sub.outbox.drainTo(roomy);
           continue;
         }
-        sub.live = true;
+        if (sub.group !== null && this.laggingGroups.has(sub.group)) sub.lagging = true;
+        else sub.live = true;
         return;
       }
     }
   }
 
-  /** A group's claim for the event at `position` failed: its live members fall back to catching up. */
+  /** A group's claim for the event at `position` failed: the group falls back to catching up from there. */
   private lag(group: string, position: number, err: unknown): void {
-    let fell = false;
     for (const member of this.fanout.members(group)) {
-      if (!member.live) continue; // replaying by itself, or lagging already
+      if (!member.live) continue; // still replaying by itself
       member.live = false;
       member.lagging = true;
       // The tailer handled every event below `position` for its live members.
       member.cursor = position - 1;
-      fell = true;
     }
-    if (fell) this.logger.warn({ err, group }, 'consumer group claim failed; the group catches up from the log');
-    this.startCatchUp(group);
-  }
-
-  private startCatchUp(group: string): void {
-    if (this.catchingUp.has(group) || this.stopped) return;
-    this.catchingUp.add(group);
-    this.catchUp(group).then(
-      () => {
-        this.catchingUp.delete(group);
-        // Members that fell behind again while this catch-up was finishing need another one.
-        if (this.fanout.members(group).some((m) => m.lagging && m.outbox.isOpen)) this.startCatchUp(group);
-      },
-      (err) => {
-        this.catchingUp.delete(group);
-        this.logger.error({ err, group }, 'consumer group catch-up failed');
-        for (const m of this.fanout.members(group)) {
-          if (m.lagging) m.outbox.fail(unavailable('consumer group delivery failed: resubscribe'));
-        }
-      },
-    );
+    if (this.laggingGroups.has(group) || this.stopped) return;
+    this.logger.warn({ err, group }, 'consumer group claim failed; the group catches up from the log');
+    this.laggingGroups.add(group);
+    this.catchUp(group).catch((e) => {
+      this.laggingGroups.delete(group);
+      this.logger.error({ err: e, group }, 'consumer group catch-up failed');
+      for (const m of this.fanout.members(group)) {
+        if (m.lagging) m.outbox.fail(unavailable('consumer group delivery failed: resubscribe'));
+      }
+    });
   }
 
   /**
@@ -177,7 +178,10 @@ export class EventHub {
     const lagging = () => this.fanout.members(group).filter((m) => m.lagging && m.outbox.isOpen);
     while (!this.stopped) {
       const members = lagging();
-      if (members.length === 0) return;
+      if (members.length === 0) {
+        this.laggingGroups.delete(group);
+        return;
+      }
       let cursor = Math.min(...members.map((m) => m.cursor));
       let batch: Event[];
       try {
@@ -202,14 +206,17 @@ export class EventHub {
         continue;
       }
       if (batch.length < READ_BATCH && cursor >= this.position) {
+        // One synchronous step: from here the tailer serves the group again, and only it.
         for (const m of lagging()) {
           m.lagging = false;
           m.live = true;
         }
+        this.laggingGroups.delete(group);
         this.logger.info({ group }, 'consumer group caught up; live again');
         return;
       }
     }
+    this.laggingGroups.delete(group);
   }
 
   private wake(): void {

@@ -34,13 +34,13 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
   const onHandlerError = options.onHandlerError ?? (() => {});
 
   const topics = new Map<string, Set<Subscription>>();
-  /** Claim key → expiry on the monotonic clock, so wall-clock jumps cannot shorten or stretch a claim. */
-  const claims = new Map<string, number>();
+  /** Claim key → expiry on the monotonic clock (so wall-clock jumps cannot shorten or stretch a claim) and owner. */
+  const claims = new Map<string, { exp: number; owner: string | undefined }>();
   let closed = false;
 
   const sweep = () => {
     const now = performance.now();
-    for (const [key, exp] of claims) if (exp <= now) claims.delete(key);
+    for (const [key, { exp }] of claims) if (exp <= now) claims.delete(key);
   };
   const sweeper = setInterval(sweep, sweepIntervalMs);
   sweeper.unref(); // an idle bus must not keep the process alive
@@ -91,13 +91,13 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
       };
     },
 
-    async claim(key, ttlMs) {
+    async claim(key, ttlMs, owner) {
       ensureOpen();
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw invalid('claim ttlMs must be a positive number');
       const now = performance.now();
-      const exp = claims.get(key);
-      if (exp !== undefined && exp > now) return false;
-      claims.set(key, now + ttlMs);
+      const held = claims.get(key);
+      if (held !== undefined && held.exp > now) return owner !== undefined && held.owner === owner;
+      claims.set(key, { exp: now + ttlMs, owner });
       return true;
     },
 

@@ -74,9 +74,13 @@ export async function createNatsBus(options: NatsBusOptions): Promise<BusProvide
     if (closed) throw unavailable('nats bus is closed');
   };
 
-  /** One attempt to take `k`: create it, or replace a value whose expiry has passed. */
-  async function tryClaim(k: string, ttlMs: number): Promise<boolean | 'retry'> {
-    const value = () => encoder.encode(String(Date.now() + ttlMs));
+  /**
+   * One attempt to take `k`: create it, or replace a value whose expiry has passed. The value is the
+   * expiry (ms since the epoch), then a space and the owner when there is one: the owner asking again
+   * while its claim holds gets true (its first answer may have been lost).
+   */
+  async function tryClaim(k: string, ttlMs: number, owner: string | undefined): Promise<boolean | 'retry'> {
+    const value = () => encoder.encode(owner ? `${Date.now() + ttlMs} ${owner}` : String(Date.now() + ttlMs));
     try {
       await kv.create(k, value());
       return true;
@@ -86,7 +90,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<BusProvide
     const entry = await kv.get(k);
     // Gone since create failed (aged out of the bucket, or deleted): try create again.
     if (entry?.operation !== 'PUT') return 'retry';
-    if (Number(decoder.decode(entry.value)) > Date.now()) return false;
+    const [exp, holder] = decoder.decode(entry.value).split(' ');
+    if (Number(exp) > Date.now()) return owner !== undefined && owner !== '' && holder === owner;
     try {
       await kv.update(k, value(), entry.revision);
       return true;
@@ -110,7 +115,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<BusProvide
       return fanout.subscribe(topic, handler);
     },
 
-    async claim(key, ttlMs) {
+    async claim(key, ttlMs, owner) {
       ensureOpen();
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw invalid('claim ttlMs must be a positive number');
       // A longer claim could age out of the bucket while live and be granted twice.
@@ -118,7 +123,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<BusProvide
       const k = token(key);
       return natsCall('claim', async () => {
         for (let attempt = 0; attempt < 3; attempt++) {
-          const won = await tryClaim(k, ttlMs);
+          const won = await tryClaim(k, ttlMs, owner);
           if (won !== 'retry') return won;
         }
         return false; // the key keeps vanishing under us: refusing is the safe answer

@@ -63,12 +63,16 @@ export async function createRedisBus(options: RedisBusOptions): Promise<BusProvi
       return fanout.subscribe(topic, handler);
     },
 
-    async claim(key, ttlMs) {
+    async claim(key, ttlMs, owner) {
       ensureOpen();
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw invalid('claim ttlMs must be a positive number');
-      // SET NX is atomic on the one Redis every instance shares: exactly one caller gets OK.
-      const ok = await redisCall('claim', () => commands.set(CLAIM_PREFIX + key, '1', 'PX', Math.ceil(ttlMs), 'NX'));
-      return ok === 'OK';
+      // SET NX is atomic on the one Redis every instance shares: exactly one caller gets OK. The value is
+      // the owner, so the owner asking again (its first answer lost) finds its own claim.
+      const k = CLAIM_PREFIX + key;
+      const ok = await redisCall('claim', () => commands.set(k, owner ?? '', 'PX', Math.ceil(ttlMs), 'NX'));
+      if (ok === 'OK') return true;
+      if (owner === undefined || owner === '') return false;
+      return (await redisCall('claim', () => commands.get(k))) === owner;
     },
 
     async close() {
