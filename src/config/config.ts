@@ -9,7 +9,9 @@ export type StorageConfig =
   /** `url` carries `user`/`password` when the JSON form gave them separately. */
   | { name: 'postgres'; url: string; poolSize: number }
   /** MariaDB; `url` carries `user`/`password` as for postgres. */
-  | { name: 'mysql'; url: string; poolSize: number };
+  | { name: 'mysql'; url: string; poolSize: number }
+  /** MongoDB or FerretDB; `url` carries `user`/`password` as for postgres; `database` overrides the URL's. */
+  | { name: 'mongo'; url: string; database: string; poolSize: number };
 /** A networked provider: `url` is complete (scheme added to a seed-style `host:port`). */
 export type NetworkedConfig = { url: string; user?: string; password?: string };
 export type CacheConfig = { name: 'memory' } | ({ name: 'redis' | 'nats' } & NetworkedConfig);
@@ -46,10 +48,12 @@ export class ConfigError extends Error {
 export const DEFAULT_SQLITE_PATH = './data/stategate.db';
 export const DEFAULT_POSTGRES_POOL_SIZE = 10;
 export const DEFAULT_MYSQL_POOL_SIZE = 10;
+export const DEFAULT_MONGO_POOL_SIZE = 10;
+export const DEFAULT_MONGO_DATABASE = 'stategate';
 
 /** The storage config as it may be logged: a password in the URL is masked. */
 export function storageForLog(storage: StorageConfig): StorageConfig {
-  if (storage.name !== 'postgres' && storage.name !== 'mysql') return storage;
+  if (storage.name !== 'postgres' && storage.name !== 'mysql' && storage.name !== 'mongo') return storage;
   const url = new URL(storage.url);
   if (url.password) url.password = '***';
   return { ...storage, url: url.toString() };
@@ -88,6 +92,14 @@ function storageConfig(storage: StorageEnv): StorageConfig {
       if (storage.user !== undefined) url.username = encodeURIComponent(storage.user);
       if (storage.password !== undefined) url.password = encodeURIComponent(storage.password);
       return { name: 'mysql', url: url.toString(), poolSize: storage.poolSize ?? DEFAULT_MYSQL_POOL_SIZE };
+    }
+    case 'mongo': {
+      const url = new URL(storage.addr);
+      if (storage.user !== undefined) url.username = encodeURIComponent(storage.user);
+      if (storage.password !== undefined) url.password = encodeURIComponent(storage.password);
+      // The URL's path names the database too (mongodb://host/db); the JSON field wins, then that, then ours.
+      const database = storage.database ?? (decodeURIComponent(url.pathname.slice(1)) || DEFAULT_MONGO_DATABASE);
+      return { name: 'mongo', url: url.toString(), database, poolSize: storage.poolSize ?? DEFAULT_MONGO_POOL_SIZE };
     }
   }
 }

@@ -47,6 +47,20 @@ const storageProvider = json.pipe(
       password: z.string().optional(),
     }),
     z.object({
+      name: z.literal('mongo'),
+      addr: z
+        .string()
+        .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL')
+        .refine((url) => URL.canParse(url), 'must be a mongodb:// URL'),
+      database: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name (letters, digits, _ or -)')
+        .optional(),
+      poolSize: z.number().int().min(1).max(1000).optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().optional(),
+    }),
+    z.object({
       name: z.literal('mysql'),
       addr: z
         .string()

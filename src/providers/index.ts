@@ -12,6 +12,7 @@ import { createRedisCache } from './cache/redis-cache.js';
 import { createMemoryMutex } from './mutex/memory-mutex.js';
 import { createNatsMutex } from './mutex/nats-mutex.js';
 import { createRedisMutex } from './mutex/redis-mutex.js';
+import { createMongoStorage } from './storage/mongo/mongo-storage.js';
 import { createMysqlStorage } from './storage/mysql/mysql-storage.js';
 import { createPostgresStorage } from './storage/postgres/postgres-storage.js';
 import { createSqliteStorage } from './storage/sqlite/sqlite-storage.js';
@@ -25,6 +26,8 @@ export async function createStorage(config: StorageConfig, logger: Logger): Prom
       return createPostgresStorage({ url: config.url, poolSize: config.poolSize, logger });
     case 'mysql':
       return createMysqlStorage({ url: config.url, poolSize: config.poolSize, logger });
+    case 'mongo':
+      return createMongoStorage({ url: config.url, database: config.database, poolSize: config.poolSize, logger });
   }
 }
 

@@ -82,6 +82,39 @@ describe('loadConfig', () => {
     expect(storageForLog(config.storage)).toEqual({ name: 'mysql', url: 'mysql://app:***@db/sg', poolSize: 4 });
   });
 
+  it('reads the mongo storage provider: addr, database, poolSize, and user/password over the URL; logs it masked', () => {
+    const env = (json: object) => ({ STATEGATE_STORAGE_PROVIDER: JSON.stringify(json) });
+    expect(loadConfig(env({ name: 'mongo', addr: 'mongodb://u:p@db:27017/app' }), emptyDir()).storage).toEqual({
+      name: 'mongo',
+      url: 'mongodb://u:p@db:27017/app',
+      database: 'app',
+      poolSize: 10,
+    });
+    expect(loadConfig(env({ name: 'mongo', addr: 'mongodb://db:27017' }), emptyDir()).storage).toMatchObject({
+      database: 'stategate',
+    });
+    const config = loadConfig(
+      env({
+        name: 'mongo',
+        addr: 'mongodb://db1,db2/ignored?replicaSet=rs0',
+        database: 'sg',
+        poolSize: 5,
+        user: 'app',
+        password: 'p@ss/word',
+      }),
+      emptyDir(),
+    );
+    expect(config.storage).toEqual({
+      name: 'mongo',
+      url: 'mongodb://app:p%40ss%2Fword@db1,db2/ignored?replicaSet=rs0',
+      database: 'sg',
+      poolSize: 5,
+    });
+    const logged = storageForLog(config.storage);
+    expect(logged).toEqual({ ...config.storage, url: 'mongodb://app:***@db1,db2/ignored?replicaSet=rs0' });
+    expect(JSON.stringify(logged)).not.toContain('word');
+  });
+
   it('reads TLS material when both files are given', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, 'cert.pem'), 'CERT');
@@ -140,6 +173,10 @@ describe('loadConfig', () => {
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mysql"}' }, /STATEGATE_STORAGE_PROVIDER/],
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mysql", "addr": "postgres://x"}' }, /must be a mysql:\/\/ URL/],
     [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mysql", "addr": "mysql://x", "poolSize": 1001}' }, /poolSize/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mongo"}' }, /STATEGATE_STORAGE_PROVIDER/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mongo", "addr": "postgres://x"}' }, /must be a mongodb:\/\/ URL/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mongo", "addr": "mongodb://x", "poolSize": 0}' }, /poolSize/],
+    [{ STATEGATE_STORAGE_PROVIDER: '{"name": "mongo", "addr": "mongodb://x", "database": "a.b"}' }, /database/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "memcached"}' }, /STATEGATE_CACHE_PROVIDER/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "nats"}' }, /STATEGATE_CACHE_PROVIDER/],
     [{ STATEGATE_CACHE_PROVIDER: '{"name": "nats", "addr": "bad host:1"}' }, /STATEGATE_CACHE_PROVIDER: addr/],

@@ -1,0 +1,101 @@
+import { type Db, MongoClient, type ReadConcernLevel } from 'mongodb';
+import { failedPrecondition, unavailable } from '../../../core/errors.js';
+
+export interface ConnectOptions {
+  /** `mongodb://host:port/database?options` or `mongodb+srv://…`. */
+  url: string;
+  /** Overrides the URL's database; default: the URL's (`mongodb://host/db`), else `stategate`. */
+  database?: string;
+  user?: string;
+  password?: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+}
+
+export interface Connection {
+  client: MongoClient;
+  db: Db;
+  /** How reads must be done so that nothing they return can be rolled back (see `readConcernFor`). */
+  readConcern: ReadConcernLevel;
+  topology: 'standalone' | 'replica set' | 'sharded';
+}
+
+/**
+ * Connects and checks the server. Every write is `{w: 'majority', j: true}` and every read goes to the
+ * primary, set here on the client, so no URL option can weaken them; a URL that asks for weaker ones
+ * (`w=1`, `journal=false`, a secondary read preference, `readConcernLevel=local`…) is refused instead of
+ * silently overridden (DESIGN.md §4: a provider refuses a configuration that would weaken a guarantee).
+ */
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  const where = redact(options.url);
+  refuseWeakeningOptions(options.url, where);
+  let client: MongoClient;
+  try {
+    client = new MongoClient(options.url, {
+      maxPoolSize: options.poolSize,
+      serverSelectionTimeoutMS: options.connectTimeoutMs,
+      connectTimeoutMS: options.connectTimeoutMs,
+      writeConcern: { w: 'majority', journal: true },
+      readPreference: 'primary',
+      ...(options.user !== undefined ? { auth: { username: options.user, password: options.password } } : {}),
+    });
+  } catch (err) {
+    throw failedPrecondition(`mongo storage: invalid address ${where}: ${(err as Error).message}`);
+  }
+  try {
+    await client.connect();
+    const db = client.db(options.database || databaseOf(options.url) || 'stategate');
+    const hello = (await db.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
+    const topology = hello.setName ? 'replica set' : hello.msg === 'isdbgrid' ? 'sharded' : 'standalone';
+    return { client, db, readConcern: topology === 'standalone' ? 'local' : 'majority', topology };
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw unavailable(`cannot connect to mongo storage at ${where}: ${(err as Error).message}`, err);
+  }
+}
+
+/** URL options that would weaken durability (G1) or let reads see what a failover can roll back (G4). */
+function refuseWeakeningOptions(url: string, where: string): void {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch {
+    throw failedPrecondition(`mongo storage: address is not a mongodb:// URL: ${where}`);
+  }
+  const refuse = (option: string, why: string) => {
+    throw failedPrecondition(`mongo storage refuses ${option} in ${where}: ${why}`);
+  };
+  for (const [name, value] of params) {
+    const option = name.toLowerCase();
+    const v = value.toLowerCase();
+    if (option === 'w' && v !== 'majority') refuse(`w=${value}`, 'writes must be acknowledged by a majority (G1)');
+    if ((option === 'journal' || option === 'j') && v === 'false') {
+      refuse(`${name}=${value}`, 'writes must be journaled before they are acknowledged (G1)');
+    }
+    if (option === 'readpreference' && v !== 'primary') {
+      refuse(`readPreference=${value}`, 'a secondary may be behind, so a reader could miss what it wrote or go back');
+    }
+    if (option === 'readconcernlevel' && v !== 'majority') {
+      refuse(`readConcernLevel=${value}`, 'the provider chooses the read concern itself');
+    }
+  }
+}
+
+function databaseOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1));
+  } catch {
+    return '';
+  }
+}
+
+/** The address without its password, for logs and errors. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable address)';
+  }
+}

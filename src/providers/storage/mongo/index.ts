@@ -1,0 +1,1 @@
+export { createMongoStorage, type MongoStorageOptions } from './mongo-storage.js';

@@ -1,0 +1,339 @@
+import type { Collection, Db, IndexDescription, MongoClient, ReadConcernLevel } from 'mongodb';
+import { alreadyExists, StategateError, unavailable } from '../../../core/errors.js';
+import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
+import { type Logger, silentLogger } from '../../../core/ports/logger.js';
+import type { EntityHead, EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
+import { planWrite } from '../../../core/write-plan.js';
+import { connect } from './connection.js';
+import { type EventDoc, entityKey, entityOfEvent, eventKey, headOfEvent, toEvent, toLong } from './documents.js';
+import { LatestVersions } from './latest-version.js';
+import { searchEntities, searchEvents } from './search.js';
+
+export interface MongoStorageOptions {
+  /** `mongodb://host:port/database?options`; FerretDB 1.x and MongoDB (standalone or replica set). */
+  url: string;
+  /** Overrides the URL's database; default: the URL's (`mongodb://host/db`), else `stategate`. */
+  database?: string;
+  user?: string;
+  password?: string;
+  /** Connections in the driver's pool. Default 10. */
+  poolSize?: number;
+  /** How long finding the server may take before start (or an operation) fails with UNAVAILABLE. Default 5000 ms. */
+  connectTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Every write: acknowledged only once journaled on a majority of the replica set (G1). */
+const DURABLE = { writeConcern: { w: 'majority' as const, journal: true } };
+/** A write that lost a race retries with a fresh plan or position; this many times before it gives up. */
+const MAX_ATTEMPTS = 200;
+/** The longest pause between two attempts at a contested position. */
+const MAX_PAUSE_MS = 100;
+/** Lookups of getEntities in flight at once. */
+const GET_MANY_PARALLEL = 32;
+
+/**
+ * MongoDB storage that needs nothing but single-document inserts and unique indexes: no multi-document
+ * transactions, no atomic read-modify-write (FerretDB 1.x has neither: its `$inc` and conditional updates
+ * are not atomic under concurrency). So it is correct on FerretDB and on MongoDB alike. Documents are
+ * never updated or deleted; an append is one insert, which is the commit point (G1).
+ *
+ * - The event carries the entity's full state after the change (a deletion: a `deleted` mark and the state
+ *   before), so state and event are one document and can never disagree; Get and search read the latest
+ *   event of an entity.
+ * - G3: the event's `_id` is (entity, version). Two writers planning the same version insert the same
+ *   `_id`; one fails, re-plans on top of the winner, and its precondition may now refuse it.
+ * - G4: `position` has a unique index and a writer inserts at exactly (the highest position it has seen)
+ *   + 1. It has seen that position occupied, so every position is inserted after its predecessor was
+ *   committed: the log has no holes and fills in position order. A writer whose position was taken
+ *   meanwhile learns the new highest position and tries again; nothing was acknowledged. So a reader that
+ *   has seen P can never later find a new event below P, with any number of writers and instances.
+ *
+ * Appends of one instance run one at a time in submission order (as on postgres), so an intent sees the
+ * intents submitted before it, and positions follow submission order within the instance. Writers of
+ * several instances race only on the insert, and the loser retries: log throughput is one insert at a time.
+ */
+export async function createMongoStorage(options: MongoStorageOptions): Promise<StorageProvider> {
+  const logger = options.logger ?? silentLogger;
+  const connection = await connect({
+    url: options.url,
+    database: options.database,
+    user: options.user,
+    password: options.password,
+    poolSize: options.poolSize ?? 10,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+  });
+  try {
+    const storage = new MongoStorage(connection.client, connection.db, connection.readConcern);
+    await storage.open();
+    logger.info(
+      { database: connection.db.databaseName, topology: connection.topology, readConcern: connection.readConcern },
+      'mongo storage open',
+    );
+    return storage;
+  } catch (err) {
+    await connection.client.close().catch(() => undefined);
+    if (err instanceof StategateError) throw err;
+    throw unavailable(`mongo storage could not prepare its collection: ${(err as Error).message}`, err);
+  }
+}
+
+class MongoStorage implements StorageProvider {
+  readonly name = 'mongo';
+  /** For writers: the primary's latest state (a stale read would only cost a retry). */
+  private readonly events: Collection<EventDoc>;
+  /** For clients: only what a failover cannot roll back (majority on a replica set). */
+  private readonly committed: Collection<EventDoc>;
+  private readonly versions = new LatestVersions();
+  /** The highest position this instance has seen occupied; the next append tries the one after it. */
+  private position = 0;
+  /** The longest pause before retrying a lost position race, ms; adapts to the contention (appendNow). */
+  private pressure = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly client: MongoClient,
+    db: Db,
+    readConcern: ReadConcernLevel,
+  ) {
+    this.events = db.collection<EventDoc>('events', { readConcern: { level: 'local' } });
+    this.committed = db.collection<EventDoc>('events', { readConcern: { level: readConcern } });
+  }
+
+  /** Creates the indexes that are missing and learns the log's head. */
+  async open(): Promise<void> {
+    await ensureIndexes(this.events, [
+      // The unique position is what orders the log (G4), the unique id what refuses a reused event id.
+      { key: { position: 1 }, name: 'position', unique: true },
+      { key: { id: 1 }, name: 'id', unique: true },
+      { key: { domain: 1, type: 1, key: 1, time: 1 }, name: 'entity_time' },
+      { key: { domain: 1, type: 1, position: 1 }, name: 'type_position' },
+      { key: { domain: 1, type: 1, time: 1 }, name: 'type_time' },
+    ]);
+    this.position = await this.highestPosition(this.events);
+  }
+
+  append(intent: WriteIntent): Promise<Event> {
+    if (this.closed) return Promise.reject(unavailable('storage is closed'));
+    const run = this.tail.then(() => this.appendNow(intent));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(intent: WriteIntent): Promise<Event> {
+    try {
+      let latest = await this.versions.latest(this.events, intent.target);
+      for (let attempt = 1; ; attempt++) {
+        const doc = this.plan(intent, latest ? headOfEvent(latest) : null);
+        doc.position = this.position + 1;
+        const outcome = await this.insert(doc);
+        if (outcome === 'committed') {
+          this.pressure = Math.floor(this.pressure / 2);
+          this.position = doc.position;
+          this.versions.remember(entityKey(doc), doc);
+          return toEvent(doc);
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          throw unavailable(`too many concurrent writers: gave up after ${attempt} attempts; nothing was written`);
+        }
+        if (outcome.versionTaken) {
+          // Another instance committed this entity first: plan again on top of it.
+          latest = await this.versions.latest(this.events, intent.target);
+        } else if (outcome.highest < doc.position) {
+          // Neither the version nor the position is taken: the event id is.
+          throw alreadyExists(`event id ${doc.id} already exists`);
+        }
+        this.position = Math.max(this.position, outcome.highest);
+        // Writers of several instances race for the same next position. A random pause that grows with
+        // every lost race (and shrinks with every win) spreads them out, so that each position is contested
+        // by about one writer at a time instead of all of them.
+        this.pressure = Math.min(MAX_PAUSE_MS, this.pressure * 2 + 1);
+        await sleep(Math.random() * this.pressure);
+      }
+    } catch (err) {
+      if (err instanceof StategateError) throw err;
+      throw unavailable(`mongo write failed: ${(err as Error).message}`, err);
+    }
+  }
+
+  /** The event document this intent produces on top of `head` (position still 0), or the refusal. */
+  private plan(intent: WriteIntent, head: EntityHead | null): EventDoc {
+    try {
+      const { head: next, event } = planWrite(intent, head);
+      const { domain, type, key } = intent.target;
+      return {
+        _id: eventKey(intent.target, next.version),
+        id: event.id,
+        domain,
+        type,
+        key,
+        version: next.version,
+        position: 0,
+        method: event.method,
+        time: event.time,
+        // JSON text, as the caller's objects serialise (see documents.ts).
+        claims: JSON.stringify(event.claims),
+        values: JSON.stringify(event.entity.values),
+        deleted: next.values === null,
+      };
+    } catch (err) {
+      // `next` and the values it returns are the caller's: a non-StategateError is a bug upstream (INTERNAL).
+      throw StategateError.from(err);
+    }
+  }
+
+  /**
+   * Inserts the event. On a unique-key refusal (the server does not say which key) it reads whether the
+   * version is taken and the log's highest position: what the caller needs to tell the three apart.
+   */
+  private async insert(doc: EventDoc): Promise<'committed' | { versionTaken: boolean; highest: number }> {
+    try {
+      await this.events.insertOne({ ...doc, time: toLong(doc.time as bigint) }, DURABLE);
+      return 'committed';
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 11000) throw err;
+    }
+    // Events are never updated or deleted, so whatever refused the insert is still there.
+    const [sameVersion, highest] = await Promise.all([
+      this.events.findOne({ _id: doc._id }, { projection: { _id: 1 } }),
+      this.highestPosition(this.events),
+    ]);
+    return { versionTaken: sameVersion !== null, highest };
+  }
+
+  private async highestPosition(events: Collection<EventDoc>): Promise<number> {
+    const top = await events.findOne({}, { sort: { position: -1 }, projection: { position: 1 } });
+    return top ? Number(top.position) : 0;
+  }
+
+  async getEntity(key: EntityKey): Promise<Entity | null> {
+    return this.read(async () => {
+      const latest = await this.versions.latest(this.committed, key);
+      return latest && entityOfEvent(latest);
+    });
+  }
+
+  async getEntities(keys: readonly EntityKey[]): Promise<(Entity | null)[]> {
+    return this.read(async () => {
+      const results: (Entity | null)[] = new Array(keys.length).fill(null);
+      const answers = new Map<string, Promise<Entity | null>>();
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < keys.length; i = next++) {
+          const key = keys[i]!;
+          const id = entityKey(key);
+          let answer = answers.get(id);
+          if (!answer) {
+            answer = this.versions.latest(this.committed, key).then((doc) => doc && entityOfEvent(doc));
+            answers.set(id, answer);
+          }
+          results[i] = await answer;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(GET_MANY_PARALLEL, keys.length) }, worker));
+      return results;
+    });
+  }
+
+  async getEventByVersion(key: EntityKey, version: number): Promise<Event | null> {
+    return this.read(async () => {
+      if (!Number.isSafeInteger(version) || version < 1) return null;
+      const doc = await this.committed.findOne({ _id: eventKey(key, version) }, { useBigInt64: true });
+      return doc && toEvent(doc);
+    });
+  }
+
+  async getEventAt(key: EntityKey, at: bigint): Promise<Event | null> {
+    return this.read(async () => {
+      const doc = await this.committed.findOne(
+        { domain: key.domain, type: key.type, key: key.key, time: { $lte: toLong(at) } },
+        { sort: { time: -1, position: -1 }, useBigInt64: true },
+      );
+      return doc && toEvent(doc);
+    });
+  }
+
+  async getEvent(ref: EventRef): Promise<Event | null> {
+    return this.read(async () => {
+      const doc = await this.committed.findOne({ id: ref.id }, { useBigInt64: true });
+      if (!doc) return null;
+      return doc.domain === ref.domain && doc.type === ref.type && doc.key === ref.key ? toEvent(doc) : null;
+    });
+  }
+
+  async searchEntities(query: EntityQuery): Promise<Entity[]> {
+    return this.read(() => searchEntities(this.committed, query));
+  }
+
+  async searchEvents(query: EventQuery): Promise<Event[]> {
+    return this.read(() => searchEvents(this.committed, query));
+  }
+
+  async readLog(after: number, limit: number): Promise<Event[]> {
+    return this.read(async () => {
+      const docs = await this.committed
+        .find(
+          { position: { $gt: Math.trunc(after) } },
+          { sort: { position: 1 }, limit: Math.max(0, Math.trunc(limit)), useBigInt64: true },
+        )
+        .toArray();
+      return docs.map(toEvent);
+    });
+  }
+
+  async headPosition(): Promise<number> {
+    return this.read(() => this.highestPosition(this.committed));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Commit what callers are already waiting for, then let go of the connections.
+    await this.tail;
+    await this.client.close();
+  }
+
+  private async read<T>(run: () => Promise<T>): Promise<T> {
+    if (this.closed) throw unavailable('storage is closed');
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof StategateError) throw err;
+      throw unavailable(`mongo read failed: ${(err as Error).message}`, err);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Creates the indexes that do not exist yet. Only the missing ones, because FerretDB 1.24 drops the
+ * connection (a server panic) when createIndexes names an index that already exists; an instance that
+ * starts together with another may still lose that race once, so it looks again and retries.
+ */
+async function ensureIndexes(collection: Collection<EventDoc>, wanted: IndexDescription[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const existing = await indexNames(collection);
+      const missing = wanted.filter((index) => !existing.includes(index.name!));
+      if (missing.length > 0) await collection.createIndexes(missing);
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await sleep(100 * attempt);
+    }
+  }
+}
+
+async function indexNames(collection: Collection<EventDoc>): Promise<string[]> {
+  try {
+    return (await collection.listIndexes().toArray()).map((index) => String(index.name));
+  } catch (err) {
+    // NamespaceNotFound: a collection that does not exist yet has no indexes.
+    if ((err as { code?: unknown }).code === 26) return [];
+    throw err;
+  }
+}
