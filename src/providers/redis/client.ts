@@ -10,6 +10,12 @@ export interface RedisOptions {
   user?: string;
   password?: string;
   logger?: Logger;
+  /**
+   * How long one command may go unanswered before it fails with UNAVAILABLE (default 3000 ms). Without
+   * it, a Redis that stops answering without closing the connection (a partition, a stuck server) would
+   * hold every cache, mutex and claim call until TCP gives up, minutes later.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Prefix of every key and channel stategate writes, so it can share a Redis with other programs. */
@@ -18,7 +24,8 @@ export const KEY_PREFIX = 'stategate:';
 /**
  * Opens one connection and waits until it is ready, so a wrong url or a down server fails at start with
  * a clear UNAVAILABLE instead of on the first request. Afterwards ioredis reconnects by itself; while it
- * is disconnected, commands fail fast (no offline queue) rather than hang a request.
+ * is disconnected, commands fail fast (no offline queue) rather than hang a request, and a command that
+ * goes unanswered fails after `commandTimeoutMs` (it may still be applied if Redis answers later).
  */
 export async function connectRedis(options: RedisOptions, role: string): Promise<Redis> {
   const logger = options.logger ?? silentLogger;
@@ -30,6 +37,9 @@ export async function connectRedis(options: RedisOptions, role: string): Promise
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
+    commandTimeout: options.commandTimeoutMs ?? 3000,
+    // Dead peers are noticed on idle connections too (the subscriber connection is mostly idle).
+    keepAlive: 10_000,
     // Backs off up to 2 s between attempts, forever: a restarted Redis is picked up without a restart.
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
