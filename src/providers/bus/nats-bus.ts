@@ -2,7 +2,14 @@ import type { Subscription } from 'nats';
 import { invalid, unavailable } from '../../core/errors.js';
 import type { BusProvider } from '../../core/ports/bus.js';
 import { silentLogger } from '../../core/ports/logger.js';
-import { connectNats, isWrongLastSequence, type NatsOptions, natsCall, openBucket } from '../nats/client.js';
+import {
+  connectNats,
+  ensureConnected,
+  isWrongLastSequence,
+  type NatsOptions,
+  natsCall,
+  openBucket,
+} from '../nats/client.js';
 import { token } from '../nats/keys.js';
 import { TopicFanout } from './topic-fanout.js';
 
@@ -117,6 +124,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<BusProvide
 
     async claim(key, ttlMs, owner) {
       ensureOpen();
+      ensureConnected(nc, 'bus');
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw invalid('claim ttlMs must be a positive number');
       // A longer claim could age out of the bucket while live and be granted twice.
       if (maxTtl > 0 && ttlMs > maxTtl) throw invalid(`claim ttlMs ${ttlMs} exceeds the claims bucket TTL ${maxTtl}`);

@@ -11,6 +11,9 @@ export interface NatsOptions {
   logger?: Logger;
 }
 
+/** How long one JetStream request (KV create, get, update, delete) may take before it fails UNAVAILABLE. */
+const JETSTREAM_TIMEOUT_MS = 3000;
+
 /** JetStream's answer when an expected last sequence does not match (the key exists or moved on). */
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -55,7 +58,9 @@ export async function openBucket(
   bucket: string,
   config: Partial<KvOptions>,
 ): Promise<Bucket> {
-  const js = nc.jetstream();
+  // Bounded like the Redis providers' command timeout: a request in flight when the server dies would
+  // otherwise wait the client's default 5 s, and streams wait on claims.
+  const js = nc.jetstream({ timeout: JETSTREAM_TIMEOUT_MS });
   try {
     const kv = await js.views.kv(bucket, config).catch(() => js.views.kv(bucket, { bindOnly: true }));
     return { kv, ttlMs: (await kv.status()).ttl };
