@@ -9,6 +9,7 @@ import type { BusProvider } from './ports/bus.js';
 import type { CacheProvider, MutexProvider } from './ports/cache.js';
 import { type Logger, silentLogger } from './ports/logger.js';
 import type { StorageProvider } from './ports/storage.js';
+import { type Readiness, type ReadinessOptions, ReadinessProbe } from './readiness.js';
 import { CacheService } from './services/cache.js';
 import { EntityService } from './services/entities.js';
 import { EventService } from './services/events.js';
@@ -26,12 +27,15 @@ export interface StategateDeps {
   limits?: Partial<Limits>;
   clock?: Clock;
   logger?: Logger;
+  readiness?: ReadinessOptions;
 }
 
 /** A running core: the API every transport calls, stream statistics, and an orderly shutdown. */
 export interface Stategate {
   api: StategateApi;
   stats(): { eventSubscribers: number; messageSubscribers: number; bufferedItems: number; logPosition: number };
+  /** Whether this instance should get traffic (see Readiness); cached briefly, never hangs. */
+  readiness(): Promise<Readiness>;
   /** Ends every stream (UNAVAILABLE), then closes the providers. */
   close(): Promise<void>;
 }
@@ -54,6 +58,17 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
   const cache = new CacheService(deps.cache, clock, limits);
   const mutex = new MutexService(deps.mutex, clock, limits);
   const guard = new Guard(deps.access);
+  const readiness = new ReadinessProbe(
+    {
+      // The cheapest real query every storage has: one indexed MAX over the log.
+      storage: () => deps.storage.headPosition(),
+      bus: deps.bus.ping?.bind(deps.bus),
+      cache: deps.cache.ping?.bind(deps.cache),
+      mutex: deps.mutex.ping?.bind(deps.mutex),
+    },
+    logger,
+    deps.readiness,
+  );
 
   const api: StategateApi = {
     entities: {
@@ -199,7 +214,9 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
       bufferedItems: eventHub.stats.buffered + messageHub.stats.buffered,
       logPosition: eventHub.stats.position,
     }),
+    readiness: () => readiness.probe(),
     async close() {
+      readiness.close();
       await eventHub.close();
       await messageHub.close();
       const results = await Promise.allSettled([

@@ -15,6 +15,11 @@ export interface BusProvider {
    * owner's retry; the owner must itself make sure it acts on a claim once.
    */
   claim(key: string, ttlMs: number, owner?: string): Promise<boolean>;
+  /**
+   * One cheap round-trip to the broker, for readiness; rejects UNAVAILABLE when it cannot be reached.
+   * Absent for in-process buses, which cannot be unreachable.
+   */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,8 @@ export interface CacheProvider {
   set(entry: CacheEntry): Promise<void>;
   get(ref: CacheRef): Promise<CacheEntry | null>;
   del(ref: CacheRef): Promise<void>;
+  /** One cheap round-trip, for readiness; rejects UNAVAILABLE when unreachable. Absent in-process. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -18,5 +20,7 @@ export interface MutexProvider {
   lock(ref: { domain: string; key: string }, ttlMs: number): Promise<MutexLease | null>;
   /** Without a token releases any holder; with one, only the holder of that token. */
   unlock(ref: MutexRef): Promise<UnlockOutcome>;
+  /** One cheap round-trip, for readiness; rejects UNAVAILABLE when unreachable. Absent in-process. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import {
   type NatsOptions,
   natsCall,
   openBucket,
+  pingBucket,
 } from '../nats/client.js';
 import { token } from '../nats/keys.js';
 import { TopicFanout } from './topic-fanout.js';
@@ -136,6 +137,12 @@ export async function createNatsBus(options: NatsBusOptions): Promise<BusProvide
         }
         return false; // the key keeps vanishing under us: refusing is the safe answer
       });
+    },
+
+    async ping() {
+      ensureOpen();
+      // The claims bucket: consumer groups need JetStream, and its status proves the connection too.
+      await pingBucket(nc, kv, 'bus');
     },
 
     async close() {

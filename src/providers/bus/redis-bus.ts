@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { invalid, unavailable } from '../../core/errors.js';
 import type { BusProvider } from '../../core/ports/bus.js';
 import { silentLogger } from '../../core/ports/logger.js';
-import { closeRedis, connectRedis, KEY_PREFIX, type RedisOptions, redisCall } from '../redis/client.js';
+import { closeRedis, connectRedis, KEY_PREFIX, pingRedis, type RedisOptions, redisCall } from '../redis/client.js';
 import { TopicFanout } from './topic-fanout.js';
 
 /** Options of the Redis bus: where Redis is (see RedisOptions). */
@@ -73,6 +73,12 @@ export async function createRedisBus(options: RedisBusOptions): Promise<BusProvi
       if (ok === 'OK') return true;
       if (owner === undefined || owner === '') return false;
       return (await redisCall('claim', () => commands.get(k))) === owner;
+    },
+
+    async ping() {
+      ensureOpen();
+      // Both connections: publishing and claims need one, deliveries the other.
+      await Promise.all([pingRedis(commands, 'bus'), pingRedis(subscriber, 'bus subscriber')]);
     },
 
     async close() {

@@ -3,7 +3,7 @@ import { invalid, unavailable } from '../../core/errors.js';
 import type { CacheEntry, JsonValue } from '../../core/model.js';
 import type { CacheProvider } from '../../core/ports/cache.js';
 import { silentLogger } from '../../core/ports/logger.js';
-import { connectNats, ensureConnected, type NatsOptions, natsCall, openBucket } from '../nats/client.js';
+import { connectNats, ensureConnected, type NatsOptions, natsCall, openBucket, pingBucket } from '../nats/client.js';
 import { pairKey } from '../nats/keys.js';
 import { scanBucket } from '../nats/scan.js';
 
@@ -117,6 +117,11 @@ export async function createNatsCache(options: NatsCacheOptions): Promise<CacheP
     async del({ domain, key }) {
       ensureOpen();
       await natsCall('cache del', () => jsm.streams.purge(STREAM, { filter: subjectOf(pairKey(domain, key)) }));
+    },
+
+    async ping() {
+      if (closed) throw unavailable('nats cache is closed');
+      await pingBucket(nc, kv, 'cache');
     },
 
     async close() {

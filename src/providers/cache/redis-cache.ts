@@ -1,7 +1,7 @@
 import { invalid, unavailable } from '../../core/errors.js';
 import type { CacheEntry, JsonValue } from '../../core/model.js';
 import type { CacheProvider } from '../../core/ports/cache.js';
-import { closeRedis, connectRedis, KEY_PREFIX, type RedisOptions, redisCall } from '../redis/client.js';
+import { closeRedis, connectRedis, KEY_PREFIX, pingRedis, type RedisOptions, redisCall } from '../redis/client.js';
 
 /** Options of the Redis cache: where Redis is (see RedisOptions). */
 export type RedisCacheOptions = RedisOptions;
@@ -53,6 +53,11 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     async del({ domain, key }) {
       ensureOpen();
       await redisCall('cache del', () => redis.del(keyOf(domain, key)));
+    },
+
+    async ping() {
+      ensureOpen();
+      await pingRedis(redis, 'cache');
     },
 
     async close() {

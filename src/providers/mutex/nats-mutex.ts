@@ -10,6 +10,7 @@ import {
   type NatsOptions,
   natsCall,
   openBucket,
+  pingBucket,
 } from '../nats/client.js';
 import { pairKey } from '../nats/keys.js';
 
@@ -135,6 +136,11 @@ export async function createNatsMutex(options: NatsMutexOptions): Promise<MutexP
         }
         throw aborted(`mutex ${domain}/${key} changed hands during unlock; try again`);
       });
+    },
+
+    async ping() {
+      if (closed) throw unavailable('nats mutex is closed');
+      await pingBucket(nc, kv, 'mutex');
     },
 
     async close() {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { invalid, unavailable } from '../../core/errors.js';
 import type { MutexLease } from '../../core/model.js';
 import type { MutexProvider, UnlockOutcome } from '../../core/ports/cache.js';
-import { closeRedis, connectRedis, KEY_PREFIX, type RedisOptions, redisCall } from '../redis/client.js';
+import { closeRedis, connectRedis, KEY_PREFIX, pingRedis, type RedisOptions, redisCall } from '../redis/client.js';
 
 /** Options of the Redis mutex: where Redis is (see RedisOptions). */
 export type RedisMutexOptions = RedisOptions;
@@ -73,6 +73,11 @@ export async function createRedisMutex(options: RedisMutexOptions): Promise<Mute
         redis.eval(UNLOCK, 1, k.lock, token === undefined ? '0' : '1', token ?? ''),
       );
       return outcome as UnlockOutcome;
+    },
+
+    async ping() {
+      ensureOpen();
+      await pingRedis(redis, 'mutex');
     },
 
     async close() {

@@ -73,6 +73,15 @@ export async function openBucket(
   }
 }
 
+/**
+ * For readiness: fails fast while disconnected, else asks JetStream for the bucket's status, a real
+ * round-trip through the server to the JetStream API that every KV call of the provider depends on.
+ */
+export async function pingBucket(nc: NatsConnection, kv: KV, role: string): Promise<void> {
+  ensureConnected(nc, role);
+  await natsCall(`${role} ping`, () => kv.status());
+}
+
 /** True when a write with an expected revision (create, update, delete with previousSeq) lost the race. */
 export function isWrongLastSequence(err: unknown): boolean {
   return (err as { api_error?: { err_code?: number } })?.api_error?.err_code === WRONG_LAST_SEQUENCE;

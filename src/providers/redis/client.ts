@@ -70,6 +70,11 @@ export async function redisCall<T>(what: string, call: () => Promise<T>): Promis
   }
 }
 
+/** PING on one connection, for readiness: proves the socket is up and Redis is answering commands. */
+export async function pingRedis(redis: Redis, role: string): Promise<void> {
+  await redisCall(`${role} ping`, () => redis.ping());
+}
+
 /** Closes a connection politely, falling back to a hard disconnect when Redis is unreachable. */
 export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
