@@ -9,6 +9,7 @@ import { createRpcHandler } from '../transports/connect/index.js';
 import { useRest } from '../transports/rest/index.js';
 import { createGraphqlServer } from './graphql.js';
 import { createOnePort } from './one-port.js';
+import { sendLiveness, sendReadiness } from './probes.js';
 
 export const GRAPHQL_PATH = '/api/graphql';
 
@@ -63,6 +64,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     logger: logger.child({ component: 'rpc' }),
     readMaxBytes: config.maxBodyBytes,
     cors: config.cors,
+    readiness: () => stategate.readiness(),
   });
 
   const port = createOnePort((req, res) => route(req, res), config.tls ?? undefined);
@@ -79,7 +81,14 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       return;
     }
     if (path === '/healthz') {
-      sendJson(res, 200, { status: 'ok' });
+      sendLiveness(res);
+      return;
+    }
+    if (path === '/readyz') {
+      sendReadiness(res, () => stategate.readiness()).catch((err: unknown) => {
+        logger.error({ err }, 'readiness probe failed');
+        if (!res.headersSent) sendJson(res, 500, { code: 13, message: 'internal error', details: [] });
+      });
       return;
     }
     sendJson(res, 404, { code: 5, message: `no route for ${req.method} ${path}`, details: [] });

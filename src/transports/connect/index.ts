@@ -8,6 +8,7 @@ import {
 } from '@connectrpc/connect-node';
 import type { StategateApi } from '../../core/api.js';
 import type { Logger } from '../../core/ports/logger.js';
+import type { Readiness } from '../../core/readiness.js';
 import { file_grpc_health_v1_health, Health } from '../../generated/grpc/health/v1/health_pb.js';
 import {
   file_grpc_reflection_v1_reflection,
@@ -38,6 +39,8 @@ export interface RpcHandlerOptions {
   readMaxBytes?: number;
   /** CORS for browser clients; without it no CORS headers are sent. */
   cors?: RpcCorsOptions;
+  /** What gRPC health reports (see healthRoutes); without it every service is SERVING until shutdown. */
+  readiness?: () => Promise<Readiness>;
 }
 
 /** gRPC, gRPC-Web and Connect for every stategate service, plus gRPC health and server reflection. */
@@ -75,6 +78,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
   healthRoutes(
     stategateServices.map((s) => s.typeName),
     shutdown.signal,
+    options.readiness,
   )(router);
   reflectionRoutes(
     {
