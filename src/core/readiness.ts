@@ -47,6 +47,8 @@ export class ReadinessProbe {
   private readonly timeoutMs: number;
   private readonly cacheMs: number;
   private readonly inFlight = new Map<CheckName, Promise<unknown>>();
+  /** The whole error of each failing check, for the log: the report carries only a safe summary. */
+  private readonly causes = new Map<CheckName, unknown>();
   private current: Promise<Readiness> | null = null;
   private answeredAt = 0;
   private last: Readiness | null = null;
@@ -92,6 +94,7 @@ export class ReadinessProbe {
   private async check(name: CheckName): Promise<CheckResult> {
     const call = this.checks[name];
     if (!call) return { ok: true, ms: 0 }; // in-process providers (memory) cannot be unreachable
+    this.causes.delete(name);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     let pending = this.inFlight.get(name);
@@ -111,6 +114,7 @@ export class ReadinessProbe {
       if (outcome === 'timeout') return { ok: false, ms: elapsed(), error: `no answer within ${this.timeoutMs} ms` };
       return { ok: true, ms: elapsed() };
     } catch (err) {
+      this.causes.set(name, err);
       return { ok: false, ms: elapsed(), error: describe(err) };
     } finally {
       clearTimeout(timer);
@@ -123,8 +127,10 @@ export class ReadinessProbe {
     this.last = readiness;
     for (const [name, result] of Object.entries(readiness.checks)) {
       const was = before?.checks[name as CheckName]?.ok ?? true;
-      if (was && !result.ok) this.logger.warn({ check: name, error: result.error }, 'readiness check failing');
-      else if (!was && result.ok) this.logger.info({ check: name }, 'readiness check passing again');
+      if (was && !result.ok) {
+        const err = this.causes.get(name as CheckName);
+        this.logger.warn({ check: name, error: result.error, err }, 'readiness check failing');
+      } else if (!was && result.ok) this.logger.info({ check: name }, 'readiness check passing again');
     }
   }
 }
