@@ -2,8 +2,15 @@
  * PostgreSQL goes away under three stategate processes: writes fail fast with UNAVAILABLE (GraphQL and
  * gRPC) and are never acknowledged; once PostgreSQL is back, the same processes accept writes again
  * without a restart, the failed writes are nowhere, and the streams opened before the outage continue.
+ * Meanwhile readiness says so: /readyz 503 and gRPC health NOT_SERVING during the outage, then ready again.
  */
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
 import type * as grpc from '@grpc/grpc-js';
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from '../../src/generated/grpc/health/v1/health_pb.js';
 import { collect, errorCode, type GraphqlResponse, gql, wsClient } from '../support/graphql.js';
 import { GrpcClient, toStruct } from '../support/grpc.js';
 import {
@@ -35,6 +42,40 @@ import { allEvents, getEntity } from './guarantees-helpers.js';
 const FAIL_FAST_MS = 8000;
 
 const [comboName, comboEnv] = COMBOS[0]!;
+
+/** GET /readyz of an instance: its status code and body. */
+async function readyz(i: Instance): Promise<{ http: number; body: ReadyzBody }> {
+  const res = await fetch(`${i.process.url}/readyz`, { signal: AbortSignal.timeout(5_000) });
+  return { http: res.status, body: (await res.json()) as ReadyzBody };
+}
+type ReadyzBody = { status: string; checks: Record<string, { ok: boolean; error?: string }> };
+
+/** gRPC health (over Connect) of an instance: Check by service name, and a Watch that records changes. */
+function healthOf(i: Instance) {
+  const client = createClient(Health, createConnectTransport({ baseUrl: i.process.url, httpVersion: '1.1' }));
+  return {
+    check: async (service = '') => ServingStatus[(await client.check({ service })).status],
+    watch(service = '') {
+      const statuses: string[] = [];
+      const stop = new AbortController();
+      const done = (async () => {
+        try {
+          for await (const r of client.watch({ service }, { signal: stop.signal }))
+            statuses.push(ServingStatus[r.status]!);
+        } catch {
+          // ended by stop() or by the server
+        }
+      })();
+      return {
+        statuses,
+        stop: () => {
+          stop.abort();
+          return done;
+        },
+      };
+    },
+  };
+}
 
 describe(`three instances on ${comboName}, PostgreSQL stopping`, () => {
   let cluster: Cluster;
@@ -71,6 +112,9 @@ describe(`three instances on ${comboName}, PostgreSQL stopping`, () => {
 
     let outage: Array<{ what: string; ms: number; code: string | undefined }> = [];
     let recoveredAfterMs = 0;
+    const healthB = healthOf(B);
+    const watchB = healthB.watch();
+    await waitUntil(() => watchB.statuses.length === 1, 'the health watch on B answers');
     try {
       await service('down', 'postgres');
       // Sequential and concurrent writes on every instance, over GraphQL and over gRPC.
@@ -105,6 +149,21 @@ describe(`three instances on ${comboName}, PostgreSQL stopping`, () => {
       } finally {
         await resumeClient.dispose();
       }
+      // Readiness tells load balancers: storage is failing, Redis (cache, bus, mutex) is fine.
+      await waitUntil(async () => (await readyz(A)).http === 503, '/readyz on A answering 503', 5_000);
+      const down = await readyz(A);
+      expect(down.http).toBe(503);
+      expect(down.body).toMatchObject({
+        status: 'unavailable',
+        checks: { storage: { ok: false }, bus: { ok: true }, cache: { ok: true }, mutex: { ok: true } },
+      });
+      expect(down.body.checks.storage?.error).toEqual(expect.any(String));
+      // No connection string, let alone a password, in an unauthenticated answer.
+      expect(JSON.stringify(down.body)).not.toMatch(/postgres:\/\/|:[^:@/]+@/);
+      // Each instance probes on its own, an answer at most a second old: B follows within about a second.
+      await waitUntil(async () => (await healthB.check('')) === 'NOT_SERVING', 'gRPC health of B NOT_SERVING', 5_000);
+      expect(await healthB.check('stategate.EntityService')).toBe('NOT_SERVING');
+      expect(await healthB.check('stategate.CacheService')).toBe('SERVING');
     } finally {
       const restarted = Date.now();
       await service('up', 'postgres');
@@ -125,6 +184,18 @@ describe(`three instances on ${comboName}, PostgreSQL stopping`, () => {
       expect({ what: o.what, code: o.code }).toEqual({ what: o.what, code: 'UNAVAILABLE' });
       expect({ what: o.what, failedFast: o.ms < FAIL_FAST_MS }).toEqual({ what: o.what, failedFast: true });
     }
+
+    // Ready again: /readyz 200 and SERVING within the probe cache (1 s); the watch saw both changes.
+    await waitUntil(async () => (await readyz(A)).http === 200, '/readyz on A answering 200 again', 5_000);
+    expect((await readyz(A)).body.status).toBe('ready');
+    await waitUntil(
+      () => watchB.statuses.length === 3,
+      `the health watch on B back to SERVING (${watchB.statuses})`,
+      5_000,
+    );
+    await watchB.stop();
+    expect(watchB.statuses).toEqual(['SERVING', 'NOT_SERVING', 'SERVING']);
+    expect(await healthB.check('')).toBe('SERVING');
 
     for (let i = 0; i < 5; i++) await set([A, B, C][i % 3]!, domain, 'doc', 'k', { phase: 'after', i });
 
@@ -204,6 +275,13 @@ describe(`three instances on ${comboName}, PostgreSQL not answering (packets dro
     let outage: Array<{ what: string; ms: number; code: string | undefined }> = [];
     let recoveredAfterMs = 0;
     proxy.freeze();
+    // Readiness does not hang with the database: /readyz answers 503 within its check timeout (2 s).
+    const probed = (async () => {
+      await sleep(1_100); // past any answer cached from before the freeze
+      const started = Date.now();
+      const r = await readyz(B);
+      return { ms: Date.now() - started, ...r };
+    })();
     try {
       // Four writes at once on each instance: one runs and hangs, three queue behind it.
       outage = await Promise.all(
@@ -221,6 +299,9 @@ describe(`three instances on ${comboName}, PostgreSQL not answering (packets dro
           }),
         ),
       );
+      const probe = await probed;
+      expect({ http: probe.http, storage: probe.body.checks.storage?.ok }).toEqual({ http: 503, storage: false });
+      expect(probe.ms).toBeLessThan(3_000);
     } finally {
       proxy.thaw();
     }
