@@ -51,9 +51,25 @@ export const DEFAULT_MYSQL_POOL_SIZE = 10;
 export const DEFAULT_MONGO_POOL_SIZE = 10;
 export const DEFAULT_MONGO_DATABASE = 'stategate';
 
+/**
+ * A mongodb:// address in parts. Not WHATWG URL: a replica set's host list (`mongodb://a:1,b:2/db`) is
+ * not a valid URL host, but it is the usual MongoDB address.
+ */
+function parseMongoAddress(addr: string) {
+  const match = /^(mongodb(?:\+srv)?:\/\/)(?:([^@/?:]*)(?::([^@/?]*))?@)?([^/?]+)(\/[^?]*)?(\?.*)?$/.exec(addr);
+  if (!match) throw new ConfigError(`STATEGATE_STORAGE_PROVIDER: addr is not a mongodb:// address`);
+  const [, scheme, user, password, hosts, path, query] = match;
+  return { scheme: scheme!, user, password, path: (path ?? '').slice(1), rest: `${hosts}${path ?? ''}${query ?? ''}` };
+}
+
 /** The storage config as it may be logged: a password in the URL is masked. */
 export function storageForLog(storage: StorageConfig): StorageConfig {
-  if (storage.name !== 'postgres' && storage.name !== 'mysql' && storage.name !== 'mongo') return storage;
+  if (storage.name === 'mongo') {
+    const address = parseMongoAddress(storage.url);
+    if (address.password === undefined) return storage;
+    return { ...storage, url: `${address.scheme}${address.user}:***@${address.rest}` };
+  }
+  if (storage.name !== 'postgres' && storage.name !== 'mysql') return storage;
   const url = new URL(storage.url);
   if (url.password) url.password = '***';
   return { ...storage, url: url.toString() };
@@ -94,12 +110,14 @@ function storageConfig(storage: StorageEnv): StorageConfig {
       return { name: 'mysql', url: url.toString(), poolSize: storage.poolSize ?? DEFAULT_MYSQL_POOL_SIZE };
     }
     case 'mongo': {
-      const url = new URL(storage.addr);
-      if (storage.user !== undefined) url.username = encodeURIComponent(storage.user);
-      if (storage.password !== undefined) url.password = encodeURIComponent(storage.password);
+      const address = parseMongoAddress(storage.addr);
+      const user = storage.user !== undefined ? encodeURIComponent(storage.user) : address.user;
+      const password = storage.password !== undefined ? encodeURIComponent(storage.password) : address.password;
+      const userinfo = user === undefined ? '' : `${user}${password === undefined ? '' : `:${password}`}@`;
       // The URL's path names the database too (mongodb://host/db); the JSON field wins, then that, then ours.
-      const database = storage.database ?? (decodeURIComponent(url.pathname.slice(1)) || DEFAULT_MONGO_DATABASE);
-      return { name: 'mongo', url: url.toString(), database, poolSize: storage.poolSize ?? DEFAULT_MONGO_POOL_SIZE };
+      const database = storage.database ?? (decodeURIComponent(address.path) || DEFAULT_MONGO_DATABASE);
+      const url = `${address.scheme}${userinfo}${address.rest}`;
+      return { name: 'mongo', url, database, poolSize: storage.poolSize ?? DEFAULT_MONGO_POOL_SIZE };
     }
   }
 }

@@ -50,8 +50,8 @@ const storageProvider = json.pipe(
       name: z.literal('mongo'),
       addr: z
         .string()
-        .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// URL')
-        .refine((url) => URL.canParse(url), 'must be a mongodb:// URL'),
+        // Not URL.canParse: a replica set's host list (mongodb://a:1,b:2/db) is no WHATWG URL host.
+        .regex(/^mongodb(\+srv)?:\/\/[^/?]+/, 'must be a mongodb:// URL'),
       database: z
         .string()
         .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name (letters, digits, _ or -)')

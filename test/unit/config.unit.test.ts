@@ -113,6 +113,18 @@ describe('loadConfig', () => {
     const logged = storageForLog(config.storage);
     expect(logged).toEqual({ ...config.storage, url: 'mongodb://app:***@db1,db2/ignored?replicaSet=rs0' });
     expect(JSON.stringify(logged)).not.toContain('word');
+    // A replica set's host list with ports is no WHATWG URL, but it is the usual MongoDB address.
+    const replicaSet = loadConfig(
+      env({ name: 'mongo', addr: 'mongodb://u:s3cret@a:27017,b:27018/sg?replicaSet=rs0', password: 'n3w' }),
+      emptyDir(),
+    ).storage;
+    expect(replicaSet).toEqual({
+      name: 'mongo',
+      url: 'mongodb://u:n3w@a:27017,b:27018/sg?replicaSet=rs0',
+      database: 'sg',
+      poolSize: 10,
+    });
+    expect(storageForLog(replicaSet)).toMatchObject({ url: 'mongodb://u:***@a:27017,b:27018/sg?replicaSet=rs0' });
   });
 
   it('reads TLS material when both files are given', () => {

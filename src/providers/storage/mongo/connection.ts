@@ -56,12 +56,12 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
 
 /** URL options that would weaken durability (G1) or let reads see what a failover can roll back (G4). */
 function refuseWeakeningOptions(url: string, where: string): void {
-  let params: URLSearchParams;
-  try {
-    params = new URL(url).searchParams;
-  } catch {
+  // Not WHATWG URL: a replica set's host list (mongodb://a:1,b:2/db) is no valid URL host.
+  if (!/^mongodb(\+srv)?:\/\/[^/?]+/.test(url)) {
     throw failedPrecondition(`mongo storage: address is not a mongodb:// URL: ${where}`);
   }
+  const query = url.indexOf('?');
+  const params = new URLSearchParams(query < 0 ? '' : url.slice(query + 1));
   const refuse = (option: string, why: string) => {
     throw failedPrecondition(`mongo storage refuses ${option} in ${where}: ${why}`);
   };
@@ -81,9 +81,11 @@ function refuseWeakeningOptions(url: string, where: string): void {
   }
 }
 
+/** The database named by the address's path (`mongodb://hosts/db?…`), or ''. */
 function databaseOf(url: string): string {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?]+\/([^?]*)/.exec(url)?.[1] ?? '';
   try {
-    return decodeURIComponent(new URL(url).pathname.slice(1));
+    return decodeURIComponent(path);
   } catch {
     return '';
   }
@@ -91,11 +93,5 @@ function databaseOf(url: string): string {
 
 /** The address without its password, for logs and errors. */
 export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable address)';
-  }
+  return url.replace(/^(mongodb(?:\+srv)?:\/\/[^:@/?]*):[^@/?]*@/, '$1:***@');
 }
