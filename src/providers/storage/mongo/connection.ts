@@ -12,6 +12,8 @@ export interface ConnectOptions {
   connectTimeoutMs: number;
 }
 
+const OPERATION_TIMEOUT_MS = 10_000;
+
 export interface Connection {
   client: MongoClient;
   db: Db;
@@ -35,6 +37,9 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       maxPoolSize: options.poolSize,
       serverSelectionTimeoutMS: options.connectTimeoutMs,
       connectTimeoutMS: options.connectTimeoutMs,
+      // An operation unanswered this long fails (UNAVAILABLE) instead of holding its caller forever.
+      socketTimeoutMS: OPERATION_TIMEOUT_MS,
+      waitQueueTimeoutMS: OPERATION_TIMEOUT_MS,
       writeConcern: { w: 'majority', journal: true },
       readPreference: 'primary',
       ...(options.user !== undefined ? { auth: { username: options.user, password: options.password } } : {}),
