@@ -2,17 +2,25 @@ import type { Collection } from 'mongodb';
 import type { EntityKey } from '../../../core/model.js';
 import { type EventDoc, entityKey, eventKey } from './documents.js';
 
-/** Entities whose latest version this instance remembers, as a starting point; beyond it, forget all. */
-const MAX_REMEMBERED = 100_000;
+/** Entities whose latest event this instance remembers; beyond it, it forgets them all and starts again. */
+const MAX_REMEMBERED = 10_000;
 
 /**
  * Finds an entity's latest event by point reads on `_id` (entity, version), never by a scan: versions are
  * consecutive from 1 (G2), so "the latest" is the last version that exists, found by galloping up from a
  * remembered version and then bisecting. A remembered version is only a hint: it is always verified (it
  * exists, the next one does not), so another instance's writes are never missed. Usually one round trip.
+ *
+ * Writers may plan from the remembered event without reading (`remembered`): if another instance wrote
+ * the entity since, the insert of the same `_id` fails and the writer plans again from a fresh read.
  */
 export class LatestVersions {
-  private readonly known = new Map<string, number>();
+  private readonly known = new Map<string, EventDoc>();
+
+  /** The entity's latest event as this instance last saw it (maybe stale), if it remembers one. */
+  remembered(key: EntityKey): EventDoc | undefined {
+    return this.known.get(entityKey(key));
+  }
 
   /** The entity's latest event, or null when it has none. */
   async latest(events: Collection<EventDoc>, key: EntityKey): Promise<EventDoc | null> {
@@ -22,7 +30,7 @@ export class LatestVersions {
     let lowDoc: EventDoc | null = null;
     let high: number | null = null;
 
-    const hint = this.known.get(id) ?? 0;
+    const hint = this.known.get(id)?.version ?? 0;
     if (hint > 0) {
       const [at, next] = await Promise.all([get(hint), get(hint + 1)]);
       if (at && !next) return this.remember(id, at);
@@ -59,7 +67,7 @@ export class LatestVersions {
   /** Notes a version known to exist (an event this instance just committed or read). */
   remember(id: string, doc: EventDoc): EventDoc {
     if (this.known.size >= MAX_REMEMBERED) this.known.clear();
-    if ((this.known.get(id) ?? 0) < doc.version) this.known.set(id, Number(doc.version));
+    if ((this.known.get(id)?.version ?? 0) < doc.version) this.known.set(id, doc);
     return doc;
   }
 }

@@ -29,6 +29,8 @@ const DURABLE = { writeConcern: { w: 'majority' as const, journal: true } };
 const MAX_ATTEMPTS = 200;
 /** The longest pause between two attempts at a contested position. */
 const MAX_PAUSE_MS = 100;
+/** Most appends committed by one insertMany. */
+const MAX_BATCH = 256;
 /** Lookups of getEntities in flight at once. */
 const GET_MANY_PARALLEL = 32;
 
@@ -49,9 +51,9 @@ const GET_MANY_PARALLEL = 32;
  *   meanwhile learns the new highest position and tries again; nothing was acknowledged. So a reader that
  *   has seen P can never later find a new event below P, with any number of writers and instances.
  *
- * Appends of one instance run one at a time in submission order (as on postgres), so an intent sees the
+ * Appends of one instance are group-committed in submission order (as on postgres): an intent sees the
  * intents submitted before it, and positions follow submission order within the instance. Writers of
- * several instances race only on the insert, and the loser retries: log throughput is one insert at a time.
+ * several instances race only on the insert, and the loser retries.
  */
 export async function createMongoStorage(options: MongoStorageOptions): Promise<StorageProvider> {
   const logger = options.logger ?? silentLogger;
@@ -78,6 +80,12 @@ export async function createMongoStorage(options: MongoStorageOptions): Promise<
   }
 }
 
+interface Pending {
+  intent: WriteIntent;
+  resolve: (event: Event) => void;
+  reject: (error: StategateError) => void;
+}
+
 class MongoStorage implements StorageProvider {
   readonly name = 'mongo';
   /** For writers: the primary's latest state (a stale read would only cost a retry). */
@@ -89,6 +97,9 @@ class MongoStorage implements StorageProvider {
   private position = 0;
   /** The longest pause before retrying a lost position race, ms; adapts to the contention (appendNow). */
   private pressure = 0;
+  /** Appends waiting for the current batch to commit (group commit, `drain`). */
+  private readonly queue: Pending[] = [];
+  private draining = false;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -116,9 +127,89 @@ class MongoStorage implements StorageProvider {
 
   append(intent: WriteIntent): Promise<Event> {
     if (this.closed) return Promise.reject(unavailable('storage is closed'));
-    const run = this.tail.then(() => this.appendNow(intent));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return new Promise<Event>((resolve, reject) => {
+      this.queue.push({ intent, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        this.tail = this.drain();
+      }
+    });
+  }
+
+  /** Commits the queue batch by batch, in submission order, until it is empty. */
+  private async drain(): Promise<void> {
+    try {
+      // Let the appends submitted in this same turn join the first batch.
+      await Promise.resolve();
+      while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, MAX_BATCH));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * Group commit: plans the batch in order (an intent sees the ones before it), then inserts all its events
+   * at the next positions with one ordered insertMany, which stops at the first refusal. Each inserted event
+   * followed its predecessor, so the log stays without holes. The refused one and those after it (whose plans
+   * may have counted on it) go through `appendNow` one by one, planned afresh.
+   */
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    const planned: { pending: Pending; doc: EventDoc }[] = [];
+    const inBatch = new Map<string, EventDoc>();
+    // Entities this instance wrote or read lately are planned from memory (a stale one only costs a retry).
+    const stored = new Map<string, EventDoc | null>();
+    const unknown = new Map<string, EntityKey>();
+    for (const { intent } of batch) {
+      const remembered = this.versions.remembered(intent.target);
+      if (remembered) stored.set(entityKey(intent.target), remembered);
+      else unknown.set(entityKey(intent.target), intent.target);
+    }
+    try {
+      const keys = [...unknown.entries()];
+      const found = await Promise.all(keys.map(([, key]) => this.versions.latest(this.events, key)));
+      keys.forEach(([id], i) => stored.set(id, found[i]!));
+    } catch (err) {
+      const error = unavailable(`mongo write failed: ${(err as Error).message}`, err);
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    for (const pending of batch) {
+      const id = entityKey(pending.intent.target);
+      const latest = inBatch.get(id) ?? stored.get(id) ?? null;
+      try {
+        const doc = this.plan(pending.intent, latest ? headOfEvent(latest) : null);
+        doc.position = this.position + 1 + planned.length;
+        inBatch.set(id, doc);
+        planned.push({ pending, doc });
+      } catch (err) {
+        pending.reject(err as StategateError);
+      }
+    }
+    if (planned.length === 0) return;
+    let inserted = planned.length;
+    try {
+      await this.events.insertMany(
+        planned.map(({ doc }) => ({ ...doc, time: toLong(doc.time as bigint) })),
+        { ordered: true, ...DURABLE },
+      );
+    } catch (err) {
+      const refused = (err as { writeErrors?: { index?: number; code?: number }[] }).writeErrors?.[0];
+      if (refused?.code !== 11000 || typeof refused.index !== 'number') {
+        // Unknown outcome (connection lost…): none of these is acknowledged.
+        const error = unavailable(`mongo write failed: ${(err as Error).message}`, err);
+        for (const { pending } of planned) pending.reject(error);
+        return;
+      }
+      inserted = refused.index;
+    }
+    for (const { pending, doc } of planned.slice(0, inserted)) {
+      this.position = doc.position;
+      this.versions.remember(entityKey(doc), doc);
+      pending.resolve(toEvent(doc));
+    }
+    for (const { pending } of planned.slice(inserted)) {
+      await this.appendNow(pending.intent).then(pending.resolve, pending.reject);
+    }
   }
 
   private async appendNow(intent: WriteIntent): Promise<Event> {
