@@ -167,7 +167,7 @@ class MongoStorage implements StorageProvider {
     try {
       const keys = [...unknown.entries()];
       const found = await Promise.all(keys.map(([, key]) => this.versions.latest(this.events, key)));
-      keys.forEach(([id], i) => stored.set(id, found[i]!));
+      for (const [i, [id]] of keys.entries()) stored.set(id, found[i]!);
     } catch (err) {
       const error = unavailable(`mongo write failed: ${(err as Error).message}`, err);
       for (const p of batch) p.reject(error);
