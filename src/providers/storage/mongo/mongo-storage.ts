@@ -1,4 +1,4 @@
-import type { Collection, Db, IndexDescription, MongoClient, ReadConcernLevel } from 'mongodb';
+import type { Collection, Db, MongoClient, ReadConcernLevel } from 'mongodb';
 import { alreadyExists, StategateError, unavailable } from '../../../core/errors.js';
 import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
@@ -6,6 +6,7 @@ import type { EntityHead, EntityQuery, EventQuery, StorageProvider, WriteIntent 
 import { planWrite } from '../../../core/write-plan.js';
 import { connect } from './connection.js';
 import { type EventDoc, entityKey, entityOfEvent, eventKey, headOfEvent, toEvent, toLong } from './documents.js';
+import { ensureIndexes } from './indexes.js';
 import { LatestVersions } from './latest-version.js';
 import { searchEntities, searchEvents } from './search.js';
 
@@ -114,14 +115,7 @@ class MongoStorage implements StorageProvider {
 
   /** Creates the indexes that are missing and learns the log's head. */
   async open(): Promise<void> {
-    await ensureIndexes(this.events, [
-      // The unique position is what orders the log (G4), the unique id what refuses a reused event id.
-      { key: { position: 1 }, name: 'position', unique: true },
-      { key: { id: 1 }, name: 'id', unique: true },
-      { key: { domain: 1, type: 1, key: 1, time: 1 }, name: 'entity_time' },
-      { key: { domain: 1, type: 1, position: 1 }, name: 'type_position' },
-      { key: { domain: 1, type: 1, time: 1 }, name: 'type_time' },
-    ]);
+    await ensureIndexes(this.events);
     this.position = await this.highestPosition(this.events);
   }
 
@@ -402,33 +396,4 @@ class MongoStorage implements StorageProvider {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Creates the indexes that do not exist yet. Only the missing ones, because FerretDB 1.24 drops the
- * connection (a server panic) when createIndexes names an index that already exists; an instance that
- * starts together with another may still lose that race once, so it looks again and retries.
- */
-async function ensureIndexes(collection: Collection<EventDoc>, wanted: IndexDescription[]): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const existing = await indexNames(collection);
-      const missing = wanted.filter((index) => !existing.includes(index.name!));
-      if (missing.length > 0) await collection.createIndexes(missing);
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      await sleep(100 * attempt);
-    }
-  }
-}
-
-async function indexNames(collection: Collection<EventDoc>): Promise<string[]> {
-  try {
-    return (await collection.listIndexes().toArray()).map((index) => String(index.name));
-  } catch (err) {
-    // NamespaceNotFound: a collection that does not exist yet has no indexes.
-    if ((err as { code?: unknown }).code === 26) return [];
-    throw err;
-  }
 }
