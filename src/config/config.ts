@@ -11,7 +11,7 @@ export type StorageConfig =
   /** MariaDB; `url` carries `user`/`password` as for postgres. */
   | { name: 'mysql'; url: string; poolSize: number }
   /** MongoDB or FerretDB; `url` carries `user`/`password` as for postgres; `database` overrides the URL's. */
-  | { name: 'mongo'; url: string; database: string; poolSize: number };
+  | { name: 'mongo'; url: string; database: string; poolSize: number; allowStandalone: boolean };
 /** A networked provider: `url` is complete (scheme added to a seed-style `host:port`). */
 export type NetworkedConfig = { url: string; user?: string; password?: string };
 export type CacheConfig = { name: 'memory' } | ({ name: 'redis' | 'nats' } & NetworkedConfig);
@@ -117,7 +117,13 @@ function storageConfig(storage: StorageEnv): StorageConfig {
       // The URL's path names the database too (mongodb://host/db); the JSON field wins, then that, then ours.
       const database = storage.database ?? (decodeURIComponent(address.path) || DEFAULT_MONGO_DATABASE);
       const url = `${address.scheme}${userinfo}${address.rest}`;
-      return { name: 'mongo', url, database, poolSize: storage.poolSize ?? DEFAULT_MONGO_POOL_SIZE };
+      return {
+        name: 'mongo',
+        url,
+        database,
+        poolSize: storage.poolSize ?? DEFAULT_MONGO_POOL_SIZE,
+        allowStandalone: storage.allowStandalone ?? false,
+      };
     }
   }
 }

@@ -59,6 +59,8 @@ const storageProvider = json.pipe(
       poolSize: z.number().int().min(1).max(1000).optional(),
       user: z.string().min(1).optional(),
       password: z.string().optional(),
+      /** Accept a standalone MongoDB server (see README: a server crash may erase an event a stream saw). */
+      allowStandalone: z.boolean().optional(),
     }),
     z.object({
       name: z.literal('mysql'),

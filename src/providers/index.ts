@@ -27,7 +27,13 @@ export async function createStorage(config: StorageConfig, logger: Logger): Prom
     case 'mysql':
       return createMysqlStorage({ url: config.url, poolSize: config.poolSize, logger });
     case 'mongo':
-      return createMongoStorage({ url: config.url, database: config.database, poolSize: config.poolSize, logger });
+      return createMongoStorage({
+        url: config.url,
+        database: config.database,
+        poolSize: config.poolSize,
+        allowStandalone: config.allowStandalone,
+        logger,
+      });
   }
 }
 

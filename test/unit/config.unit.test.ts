@@ -89,6 +89,7 @@ describe('loadConfig', () => {
       url: 'mongodb://u:p@db:27017/app',
       database: 'app',
       poolSize: 10,
+      allowStandalone: false,
     });
     expect(loadConfig(env({ name: 'mongo', addr: 'mongodb://db:27017' }), emptyDir()).storage).toMatchObject({
       database: 'stategate',
@@ -101,6 +102,7 @@ describe('loadConfig', () => {
         poolSize: 5,
         user: 'app',
         password: 'p@ss/word',
+        allowStandalone: true,
       }),
       emptyDir(),
     );
@@ -109,6 +111,7 @@ describe('loadConfig', () => {
       url: 'mongodb://app:p%40ss%2Fword@db1,db2/ignored?replicaSet=rs0',
       database: 'sg',
       poolSize: 5,
+      allowStandalone: true,
     });
     const logged = storageForLog(config.storage);
     expect(logged).toEqual({ ...config.storage, url: 'mongodb://app:***@db1,db2/ignored?replicaSet=rs0' });
@@ -123,6 +126,7 @@ describe('loadConfig', () => {
       url: 'mongodb://u:n3w@a:27017,b:27018/sg?replicaSet=rs0',
       database: 'sg',
       poolSize: 10,
+      allowStandalone: false,
     });
     expect(storageForLog(replicaSet)).toMatchObject({ url: 'mongodb://u:***@a:27017,b:27018/sg?replicaSet=rs0' });
   });

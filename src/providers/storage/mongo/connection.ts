@@ -1,5 +1,5 @@
 import { type Db, MongoClient, type ReadConcernLevel } from 'mongodb';
-import { failedPrecondition, unavailable } from '../../../core/errors.js';
+import { failedPrecondition, StategateError, unavailable } from '../../../core/errors.js';
 
 export interface ConnectOptions {
   /** `mongodb://host:port/database?options` or `mongodb+srv://…`. */
@@ -10,6 +10,8 @@ export interface ConnectOptions {
   password?: string;
   poolSize: number;
   connectTimeoutMs: number;
+  /** See MongoStorageOptions.allowStandalone. */
+  allowStandalone: boolean;
 }
 
 const OPERATION_TIMEOUT_MS = 10_000;
@@ -52,11 +54,39 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     const db = client.db(options.database || databaseOf(options.url) || 'stategate');
     const hello = (await db.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
     const topology = hello.setName ? 'replica set' : hello.msg === 'isdbgrid' ? 'sharded' : 'standalone';
+    const build = (await db.admin().command({ buildInfo: 1 })) as { ferretdbVersion?: unknown };
+    const server: MongoServer = { topology, ferretdb: build.ferretdbVersion !== undefined };
+    const refusal = standaloneRefusal(server, options.allowStandalone);
+    if (refusal) throw failedPrecondition(`mongo storage at ${where}: ${refusal}`);
     return { client, db, readConcern: topology === 'standalone' ? 'local' : 'majority', topology };
   } catch (err) {
     await client.close().catch(() => undefined);
+    if (err instanceof StategateError) throw err;
     throw unavailable(`cannot connect to mongo storage at ${where}: ${(err as Error).message}`, err);
   }
+}
+
+/** What the server said it is at connect. */
+export interface MongoServer {
+  topology: Connection['topology'];
+  /** FerretDB (its buildInfo carries `ferretdbVersion`). */
+  ferretdb: boolean;
+}
+
+/**
+ * Why a server must be refused, or null. A standalone MongoDB makes an insert visible to readers before
+ * it is journaled: if the server crashes in that moment, a stream may already have delivered an event
+ * that the crash erases (its writer was never acknowledged), and a later event then takes its position —
+ * a resumed stream would skip it (G4/G6). A replica set reads with majority read concern, which only
+ * returns journaled majority-committed data. FerretDB on SQLite makes a write visible only once its
+ * commit is on disk. So only a standalone MongoDB weakens a guarantee, and it needs an explicit opt-in.
+ */
+export function standaloneRefusal(server: MongoServer, allowStandalone: boolean): string | null {
+  if (server.topology !== 'standalone' || server.ferretdb || allowStandalone) return null;
+  return (
+    'a standalone MongoDB server can lose an event a stream has already delivered if it crashes (G4/G6); ' +
+    'run a replica set (a single-node one will do), or set "allowStandalone": true to accept that'
+  );
 }
 
 /** URL options that would weaken durability (G1) or let reads see what a failover can roll back (G4). */

@@ -19,6 +19,12 @@ export interface MongoStorageOptions {
   password?: string;
   /** Connections in the driver's pool. Default 10. */
   poolSize?: number;
+  /**
+   * Accept a standalone MongoDB server (FerretDB is always accepted). Default false: on a standalone
+   * server a reader can see an insert before it is journaled, so a server crash can erase an event a
+   * stream already delivered and a later event can take its position (G4/G6 across server crashes).
+   */
+  allowStandalone?: boolean;
   /** How long finding the server may take before start (or an operation) fails with UNAVAILABLE. Default 5000 ms. */
   connectTimeoutMs?: number;
   logger?: Logger;
@@ -65,6 +71,7 @@ export async function createMongoStorage(options: MongoStorageOptions): Promise<
     password: options.password,
     poolSize: options.poolSize ?? 10,
     connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    allowStandalone: options.allowStandalone ?? false,
   });
   try {
     const storage = new MongoStorage(connection.client, connection.db, connection.readConcern);
