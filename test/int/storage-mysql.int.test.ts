@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
-import type { Event } from '../../src/core/model.js';
 import type { StorageProvider } from '../../src/core/ports/storage.js';
 import { createMysqlStorage, SCHEMA_VERSION } from '../../src/providers/storage/mysql/index.js';
 import { needService, unique } from '../contract/helpers.js';
+import { describeLogOrderUnderConcurrency } from '../contract/log-order.contract.js';
+import { describeSameAnswersAsSqlite } from '../contract/same-answers.contract.js';
 import { describeStorageContract, intent } from '../contract/storage.contract.js';
 
 /** Started by `scripts/services.sh up` (MariaDB); the tests fail (never skip) when it cannot be reached. */
@@ -162,166 +163,8 @@ describe('mysql storage', () => {
       await store.close();
     }
   });
-
-  it('G4: with 20 concurrent writers (separate pools), a tailing reader sees rising positions and skips nothing', async () => {
-    const domain = unique('g4');
-    const reader = await open(2);
-    const writers = await Promise.all(Array.from({ length: 20 }, () => open(2)));
-    try {
-      const start = await reader.headPosition();
-      const seen: Event[] = [];
-      let writing = true;
-      let after = start;
-      const tail = (async () => {
-        for (;;) {
-          // Decided before the read: a read that started while writes were still committing may miss them.
-          const finished = !writing;
-          const page = await reader.readLog(after, 50);
-          for (const event of page) {
-            if (event.position <= after) throw new Error(`position ${event.position} after ${after}`);
-            after = event.position;
-            if (event.entity.domain === domain) seen.push(event);
-          }
-          if (finished && page.length === 0) return;
-        }
-      })();
-      const PER_WRITER = 25;
-      const began = performance.now();
-      const written = (
-        await Promise.all(
-          writers.map(async (writer, w) => {
-            const mine: Event[] = [];
-            for (let i = 0; i < PER_WRITER; i++) {
-              // Some writers share entities so row locks interleave with the log lock.
-              mine.push(await writer.append(intent.set({ domain, type: 't', key: `k${(w * 7 + i) % 30}` }, { w, i })));
-            }
-            return mine;
-          }),
-        )
-      ).flat();
-      const seconds = (performance.now() - began) / 1000;
-      writing = false;
-      await tail;
-      console.log(
-        `mysql G4: ${written.length} appends by 20 writers in ${seconds.toFixed(2)} s = ${Math.round(written.length / seconds)} appends/s`,
-      );
-
-      expect(written).toHaveLength(20 * PER_WRITER);
-      const sorted = [...written].sort((a, b) => a.position - b.position);
-      expect(seen.map((e) => e.position)).toEqual(sorted.map((e) => e.position));
-      expect(seen).toEqual(sorted);
-      // G2 along the log: each entity's versions are consecutive in position order.
-      const versions = new Map<string, number>();
-      for (const e of seen) {
-        const last = versions.get(e.entity.key) ?? 0;
-        expect(e.entity.version).toBe(last + 1);
-        versions.set(e.entity.key, e.entity.version);
-      }
-    } finally {
-      await Promise.all([reader, ...writers].map((s) => s.close()));
-    }
-  });
 });
 
-describe('mysql and sqlite give identical search answers (G10, randomised)', () => {
-  // Deterministic pseudo-random data and queries (mulberry32), so a failure reproduces.
-  let seed = Number(process.env.STATEGATE_TEST_G10_SEED ?? 0x5eed);
-  const rand = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
-  // Includes what a text comparison gets wrong easily: case, accents, astral code points, trailing spaces.
-  const SCALARS = [
-    0,
-    1,
-    -1,
-    2.5,
-    1e21,
-    -0.001,
-    10,
-    9,
-    '',
-    'a',
-    'a ',
-    'B',
-    'b',
-    'é',
-    'z',
-    '😀',
-    '10',
-    '9',
-    true,
-    false,
-    null,
-  ];
-  const value = (): unknown => {
-    const r = rand();
-    if (r < 0.75) return pick(SCALARS);
-    if (r < 0.82) return { y: pick(SCALARS) };
-    if (r < 0.87) return { y: pick(SCALARS), z: [pick(SCALARS)] };
-    if (r < 0.94) return [pick(SCALARS)];
-    return [pick(SCALARS), { y: pick(SCALARS) }];
-  };
-  const FIELDS = ['x', 'y', 'x.y'];
-  const OPS = ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$not'];
-  const condition = (): Record<string, unknown> => {
-    const op = pick(OPS);
-    if (op === '$in' || op === '$nin') return { [op]: [pick(SCALARS), pick(SCALARS)] };
-    if (op === '$exists') return { $exists: rand() < 0.5 };
-    if (op === '$not') return { $not: { [pick(['$gt', '$eq', '$lte'])]: pick(SCALARS) } };
-    return { [op]: pick(SCALARS) };
-  };
+describeLogOrderUnderConcurrency('mysql', () => open(2), { instances: 'separate pools' });
 
-  it('on 60 entities and 300 random filters and sorts (objects and arrays included)', async () => {
-    const { createSqliteStorage } = await import('../../src/providers/storage/sqlite/index.js');
-    const { parseFilter, parseSort } = await import('../../src/core/filter/parse.js');
-    const sqlite = createSqliteStorage({ path: ':memory:' });
-    const store = await open();
-    const domain = unique('g10');
-    try {
-      for (let i = 0; i < 60; i++) {
-        const values: Record<string, unknown> = {};
-        if (rand() < 0.85) values.x = value();
-        if (rand() < 0.5) values.y = value();
-        const target = { domain, type: 't', key: `k${String(i).padStart(2, '0')}` };
-        const set = intent.set(target, values as never, { eventId: randomUUID() });
-        await sqlite.append(set);
-        await store.append(set);
-      }
-      let partial = 0;
-      for (let q = 0; q < 300; q++) {
-        const filter = JSON.stringify(
-          rand() < 0.2
-            ? { $or: [{ [pick(FIELDS)]: condition() }, { [pick(FIELDS)]: condition() }] }
-            : { [pick(FIELDS)]: condition() },
-        );
-        const sortField = pick(['', 'x', 'y', 'x.y']);
-        const query = {
-          domain,
-          type: 't',
-          filter: parseFilter(filter, 'entities'),
-          sort: parseSort({ field: sortField, reverse: rand() < 0.5 }, 'entities'),
-          limit: 100,
-          offset: 0,
-        };
-        const [a, b] = await Promise.all([sqlite.searchEntities(query), store.searchEntities(query)]);
-        if (a.length > 0 && a.length < 60) partial++;
-        // Unlike postgres (jsonb reorders keys), the order among objects and arrays is identical too.
-        expect({ filter, sortField, keys: b.map((e) => e.key) }).toEqual({
-          filter,
-          sortField,
-          keys: a.map((e) => e.key),
-        });
-        expect(b).toEqual(a);
-      }
-      // Not vacuous: most queries select some but not all entities.
-      expect(partial).toBeGreaterThan(150);
-    } finally {
-      await sqlite.close();
-      await store.close();
-    }
-  });
-});
+describeSameAnswersAsSqlite('mysql', () => open());
