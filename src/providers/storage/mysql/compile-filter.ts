@@ -1,7 +1,15 @@
-import { invalid } from '../../../core/errors.js';
-import type { Column, CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import type { CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
 import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
-import type { ColumnType, TableShape } from '../sql-tables.js';
+import {
+  compileOrderBy,
+  NamedParams,
+  quotedJsonPath,
+  resolveColumn,
+  resolveDocument,
+  SQL_COMPARE,
+  type SqlColumn,
+} from '../sql-fields.js';
+import type { TableShape } from '../sql-tables.js';
 
 /*
  * The filter language in MariaDB. The semantics are the cross-provider contract written at the top of
@@ -31,38 +39,10 @@ const STRING_COLLATION = 'utf8mb4_nopad_bin';
 export type SqlValue = string | number;
 
 /** Collects named parameters (`:p0`, `:p1`, …): a fragment may then reuse one, e.g. a JSON path. */
-export class MysqlParams {
-  readonly values: Record<string, SqlValue> = {};
-  private count = 0;
-  private readonly paths = new Map<string, string>();
-
-  /** Binds a value; returns its placeholder. */
-  bind(value: SqlValue): string {
-    const name = `p${this.count++}`;
-    this.values[name] = value;
-    return `:${name}`;
+export class MysqlParams extends NamedParams<SqlValue> {
+  constructor() {
+    super(':');
   }
-
-  /** Binds a JSON path once however often it is used. */
-  bindPath(path: string): string {
-    let placeholder = this.paths.get(path);
-    if (!placeholder) {
-      placeholder = this.bind(path);
-      this.paths.set(path, placeholder);
-    }
-    return placeholder;
-  }
-}
-
-const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** `["a","b"]` → `$."a"."b"`: quoted labels, so a segment like `0` or `a-b` is an object key. */
-export function jsonPath(segments: readonly string[]): string {
-  if (segments.length === 0) throw invalid('empty field path');
-  for (const segment of segments) {
-    if (!SEGMENT.test(segment)) throw invalid('malformed field path');
-  }
-  return `$${segments.map((segment) => `."${segment}"`).join('')}`;
 }
 
 /** Translates a filter into an SQL boolean expression that is never NULL. */
@@ -86,17 +66,6 @@ function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: MysqlParams): 
 
 // ---- columns ----
 
-interface SqlColumn {
-  sql: string;
-  type: ColumnType;
-}
-
-function resolveColumn(column: Column, shape: TableShape): SqlColumn {
-  const found = shape.columns[column];
-  if (!found) throw invalid(`field ${column} cannot be used in this search`);
-  return found;
-}
-
 /** The literal bound for this column, as SQL (a cast placeholder), or undefined when it cannot match. */
 function columnLiteral(column: SqlColumn, value: Scalar, params: MysqlParams): string | undefined {
   switch (column.type) {
@@ -113,8 +82,6 @@ function columnLiteral(column: SqlColumn, value: Scalar, params: MysqlParams): s
     }
   }
 }
-
-const SQL_COMPARE: Record<Exclude<CompareOp, 'ne'>, string> = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
 function columnCompare(column: SqlColumn, op: Exclude<CompareOp, 'ne'>, value: Scalar, params: MysqlParams): string {
   const literal = columnLiteral(column, value, params);
@@ -143,9 +110,8 @@ function jsonField(
   shape: TableShape,
   params: MysqlParams,
 ): JsonField {
-  const column = shape.documents[document];
-  if (!column) throw invalid(`${document} cannot be used in this search`);
-  const value = `JSON_EXTRACT(${column}, ${params.bindPath(jsonPath(path))})`;
+  const column = resolveDocument(document, shape);
+  const value = `JSON_EXTRACT(${column}, ${params.bindPath(quotedJsonPath(path))})`;
   return { value, type: `COALESCE(JSON_TYPE(${value}), 'MISSING')` };
 }
 
@@ -229,23 +195,18 @@ export function compileOrder(
   params: MysqlParams,
   tieBreaker: string,
 ): string {
-  if (!sort) return `${tieBreaker} ASC`;
-  const direction = sort.reverse ? 'DESC' : 'ASC';
-  const field = sort.field;
-  if (field.kind === 'column') {
-    return `${resolveColumn(field.column, shape).sql} ${direction}, ${tieBreaker} ASC`;
-  }
-  const json = jsonField(field.document, field.path, shape, params);
-  const rank =
-    `CASE ${json.type} WHEN 'MISSING' THEN 0 WHEN 'NULL' THEN 0 WHEN 'INTEGER' THEN 1 WHEN 'DOUBLE' THEN 1 ` +
-    `WHEN 'STRING' THEN 2 WHEN 'OBJECT' THEN 3 WHEN 'ARRAY' THEN 4 ELSE 5 END`;
-  // One key per type; within a rank every other key is NULL for all rows, so it does not reorder them.
-  const keys = [
-    rank,
-    `CASE WHEN ${json.type} IN (${TYPES_OF.number}) THEN ${asNumber(json)} END`,
-    `CASE WHEN ${json.type} IN (${TYPES_OF.string}) THEN ${asText(json)} END`,
-    `CASE WHEN ${json.type} IN ('OBJECT', 'ARRAY') THEN JSON_COMPACT(${json.value}) COLLATE ${STRING_COLLATION} END`,
-    `CASE WHEN ${json.type} IN (${TYPES_OF.boolean}) THEN ${asBoolean(json)} END`,
-  ];
-  return `${keys.map((key) => `${key} ${direction}`).join(', ')}, ${tieBreaker} ASC`;
+  return compileOrderBy(sort, shape, tieBreaker, (field) => {
+    const json = jsonField(field.document, field.path, shape, params);
+    const rank =
+      `CASE ${json.type} WHEN 'MISSING' THEN 0 WHEN 'NULL' THEN 0 WHEN 'INTEGER' THEN 1 WHEN 'DOUBLE' THEN 1 ` +
+      `WHEN 'STRING' THEN 2 WHEN 'OBJECT' THEN 3 WHEN 'ARRAY' THEN 4 ELSE 5 END`;
+    // One key per type; within a rank every other key is NULL for all rows, so it does not reorder them.
+    return [
+      rank,
+      `CASE WHEN ${json.type} IN (${TYPES_OF.number}) THEN ${asNumber(json)} END`,
+      `CASE WHEN ${json.type} IN (${TYPES_OF.string}) THEN ${asText(json)} END`,
+      `CASE WHEN ${json.type} IN ('OBJECT', 'ARRAY') THEN JSON_COMPACT(${json.value}) COLLATE ${STRING_COLLATION} END`,
+      `CASE WHEN ${json.type} IN (${TYPES_OF.boolean}) THEN ${asBoolean(json)} END`,
+    ];
+  });
 }

@@ -1,7 +1,15 @@
-import { invalid } from '../../../core/errors.js';
-import type { Column, CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import type { CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
 import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
-import type { ColumnType, TableShape } from '../sql-tables.js';
+import {
+  compileOrderBy,
+  PathParams,
+  quotedJsonPath,
+  resolveColumn,
+  resolveDocument,
+  SQL_COMPARE,
+  type SqlColumn,
+} from '../sql-fields.js';
+import type { TableShape } from '../sql-tables.js';
 
 /*
  * The filter language in PostgreSQL. The semantics are the cross-provider contract written at the top of
@@ -24,36 +32,18 @@ import type { ColumnType, TableShape } from '../sql-tables.js';
  */
 
 /** Collects positional parameters ($1, $2, …) while SQL is generated. */
-export class PgParams {
+export class PgParams extends PathParams {
   readonly values: unknown[] = [];
-  private readonly paths = new Map<string, string>();
 
-  /** Binds a value; returns its placeholder. */
-  bind(value: unknown): string {
+  override bind(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
   }
-
-  /** Binds a JSON path once however often it is used. */
-  bindPath(path: string): string {
-    let placeholder = this.paths.get(path);
-    if (!placeholder) {
-      placeholder = this.bind(path);
-      this.paths.set(path, placeholder);
-    }
-    return placeholder;
-  }
 }
-
-const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** `["a","b"]` → `strict $."a"."b"`. */
 export function jsonPath(segments: readonly string[]): string {
-  if (segments.length === 0) throw invalid('empty field path');
-  for (const segment of segments) {
-    if (!SEGMENT.test(segment)) throw invalid('malformed field path');
-  }
-  return `strict $${segments.map((segment) => `."${segment}"`).join('')}`;
+  return `strict ${quotedJsonPath(segments)}`;
 }
 
 /** Translates a filter into an SQL boolean expression that is never NULL. */
@@ -70,7 +60,7 @@ function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: PgParams): str
   }
   // Decided without the field: bind nothing that the SQL would not use (PostgreSQL refuses untyped unused
   // $n), but still refuse a field this search does not have, as sqlite does.
-  if (!shape.documents[leaf.field.document]) throw invalid(`${leaf.field.document} cannot be used in this search`);
+  resolveDocument(leaf.field.document, shape);
   jsonPath(leaf.field.path);
   if (leaf.op === 'in' && leaf.values.length === 0) return 'FALSE';
   if (leaf.op !== 'in' && leaf.op !== 'exists' && leaf.op !== 'eq' && leaf.value === null) return 'FALSE';
@@ -83,17 +73,6 @@ function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: PgParams): str
 
 // ---- columns ----
 
-interface SqlColumn {
-  sql: string;
-  type: ColumnType;
-}
-
-function resolveColumn(column: Column, shape: TableShape): SqlColumn {
-  const found = shape.columns[column];
-  if (!found) throw invalid(`field ${column} cannot be used in this search`);
-  return found;
-}
-
 /** The literal as bound for this column (bigint as decimal text), or undefined when it cannot match. */
 function columnLiteral(column: SqlColumn, value: Scalar): string | undefined {
   switch (column.type) {
@@ -105,8 +84,6 @@ function columnLiteral(column: SqlColumn, value: Scalar): string | undefined {
       return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value).toString() : undefined;
   }
 }
-
-const SQL_COMPARE: Record<Exclude<CompareOp, 'ne'>, string> = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
 function castFor(column: SqlColumn): string {
   return column.type === 'text' ? '::text' : '::bigint';
@@ -139,8 +116,7 @@ function jsonField(
   shape: TableShape,
   params: PgParams,
 ): JsonField {
-  const column = shape.documents[document];
-  if (!column) throw invalid(`${document} cannot be used in this search`);
+  const column = resolveDocument(document, shape);
   const placeholder = params.bindPath(jsonPath(path));
   const value = `jsonb_path_query_first(${column}, ${placeholder}::jsonpath, '{}'::jsonb, true)`;
   return { value, type: `COALESCE(jsonb_typeof(${value}), 'missing')` };
@@ -205,23 +181,18 @@ function jsonIn(json: JsonField, values: readonly Scalar[], params: PgParams): s
 
 /** An ORDER BY list for `sort`, ending with the tie-breaker (ascending). */
 export function compileOrder(sort: SortSpec | null, shape: TableShape, params: PgParams, tieBreaker: string): string {
-  if (!sort) return `${tieBreaker} ASC`;
-  const direction = sort.reverse ? 'DESC' : 'ASC';
-  const field = sort.field;
-  if (field.kind === 'column') {
-    return `${resolveColumn(field.column, shape).sql} ${direction}, ${tieBreaker} ASC`;
-  }
-  const json = jsonField(field.document, field.path, shape, params);
-  const rank =
-    `CASE ${json.type} WHEN 'missing' THEN 0 WHEN 'null' THEN 0 WHEN 'number' THEN 1 WHEN 'string' THEN 2 ` +
-    `WHEN 'object' THEN 3 WHEN 'array' THEN 4 ELSE 5 END`;
-  // One key per type; within a rank every other key is NULL for all rows, so it does not reorder them.
-  const keys = [
-    rank,
-    `CASE WHEN ${json.type} = 'number' THEN ${asNumber(json)} END`,
-    `CASE WHEN ${json.type} = 'string' THEN ${asText(json)} END`,
-    `CASE WHEN ${json.type} IN ('object', 'array') THEN ${json.value}::text COLLATE "C" END`,
-    `CASE WHEN ${json.type} = 'boolean' THEN ${asBoolean(json)} END`,
-  ];
-  return `${keys.map((key) => `${key} ${direction}`).join(', ')}, ${tieBreaker} ASC`;
+  return compileOrderBy(sort, shape, tieBreaker, (field) => {
+    const json = jsonField(field.document, field.path, shape, params);
+    const rank =
+      `CASE ${json.type} WHEN 'missing' THEN 0 WHEN 'null' THEN 0 WHEN 'number' THEN 1 WHEN 'string' THEN 2 ` +
+      `WHEN 'object' THEN 3 WHEN 'array' THEN 4 ELSE 5 END`;
+    // One key per type; within a rank every other key is NULL for all rows, so it does not reorder them.
+    return [
+      rank,
+      `CASE WHEN ${json.type} = 'number' THEN ${asNumber(json)} END`,
+      `CASE WHEN ${json.type} = 'string' THEN ${asText(json)} END`,
+      `CASE WHEN ${json.type} IN ('object', 'array') THEN ${json.value}::text COLLATE "C" END`,
+      `CASE WHEN ${json.type} = 'boolean' THEN ${asBoolean(json)} END`,
+    ];
+  });
 }

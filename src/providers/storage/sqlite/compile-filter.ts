@@ -1,7 +1,15 @@
-import { invalid } from '../../../core/errors.js';
-import type { Column, CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import type { CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
 import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
-import type { ColumnType, TableShape } from '../sql-tables.js';
+import {
+  compileOrderBy,
+  NamedParams,
+  quotedJsonPath,
+  resolveColumn,
+  resolveDocument,
+  SQL_COMPARE,
+  type SqlColumn,
+} from '../sql-fields.js';
+import type { TableShape } from '../sql-tables.js';
 
 /*
  * Filter and sort semantics: the cross-provider contract (G10). Every storage provider must give exactly
@@ -25,47 +33,18 @@ import type { ColumnType, TableShape } from '../sql-tables.js';
  * (false, true). Ties are broken by key (entities) or position (events), always ascending; `reverse` flips
  * the field's order only, so a page boundary never depends on the direction.
  *
- * Safety: every literal and every JSON path is a bound parameter. Path segments are re-checked here even
- * though the parser already restricts them, so this module never writes client text into SQL.
+ * Safety: every literal and every JSON path is a bound parameter. Path segments are re-checked
+ * (../sql-fields.ts) even though the parser already restricts them, so client text never reaches the SQL.
  */
 
 /**
- * Collects named parameters (`@p0`, `@p1`, …) while SQL is generated. Named, not positional, so a
- * fragment may reuse one parameter (a JSON path appears in json_type and json_extract) and so the order
- * in which fragments are built cannot misalign values.
+ * Collects named parameters (`@p0`, `@p1`, …) while SQL is generated: a fragment may reuse one parameter
+ * (a JSON path appears in json_type and json_extract).
  */
-export class SqlParams {
-  readonly values: Record<string, unknown> = {};
-  private count = 0;
-  private readonly paths = new Map<string, string>();
-
-  /** Binds a literal; returns its placeholder. */
-  bind(value: unknown): string {
-    const name = `p${this.count++}`;
-    this.values[name] = value;
-    return `@${name}`;
+export class SqlParams extends NamedParams<unknown> {
+  constructor() {
+    super('@');
   }
-
-  /** Binds a JSON path once however often it is used. */
-  bindPath(path: string): string {
-    let placeholder = this.paths.get(path);
-    if (!placeholder) {
-      placeholder = this.bind(path);
-      this.paths.set(path, placeholder);
-    }
-    return placeholder;
-  }
-}
-
-const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** `["a","b"]` → `$."a"."b"`: quoted labels, so a segment like `0` is an object key, not an index. */
-export function jsonPath(segments: readonly string[]): string {
-  if (segments.length === 0) throw invalid('empty field path');
-  for (const segment of segments) {
-    if (!SEGMENT.test(segment)) throw invalid('malformed field path');
-  }
-  return `$${segments.map((segment) => `."${segment}"`).join('')}`;
 }
 
 /**
@@ -93,17 +72,6 @@ function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: SqlParams): st
 
 // ---- columns ----
 
-interface SqlColumn {
-  sql: string;
-  type: ColumnType;
-}
-
-function resolveColumn(column: Column, shape: TableShape): SqlColumn {
-  const found = shape.columns[column];
-  if (!found) throw invalid(`field ${column} cannot be used in this search`);
-  return found;
-}
-
 /** The literal as this column stores it, or undefined when its type cannot match the column. */
 function columnLiteral(column: SqlColumn, value: Scalar): string | bigint | undefined {
   switch (column.type) {
@@ -115,8 +83,6 @@ function columnLiteral(column: SqlColumn, value: Scalar): string | bigint | unde
       return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined;
   }
 }
-
-const SQL_COMPARE: Record<Exclude<CompareOp, 'ne'>, string> = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
 function columnCompare(column: SqlColumn, op: Exclude<CompareOp, 'ne'>, value: Scalar, params: SqlParams): string {
   const literal = columnLiteral(column, value);
@@ -145,9 +111,8 @@ function jsonField(
   shape: TableShape,
   params: SqlParams,
 ): JsonField {
-  const column = shape.documents[document];
-  if (!column) throw invalid(`${document} cannot be used in this search`);
-  const placeholder = params.bindPath(jsonPath(path));
+  const column = resolveDocument(document, shape);
+  const placeholder = params.bindPath(quotedJsonPath(path));
   return { type: `json_type(${column}, ${placeholder})`, value: `json_extract(${column}, ${placeholder})` };
 }
 
@@ -198,16 +163,12 @@ function jsonIn(json: JsonField, values: readonly Scalar[], params: SqlParams): 
  * alone is the order: key for entities, position for events.
  */
 export function compileOrder(sort: SortSpec | null, shape: TableShape, params: SqlParams, tieBreaker: string): string {
-  if (!sort) return `${tieBreaker} ASC`;
-  const direction = sort.reverse ? 'DESC' : 'ASC';
-  const field = sort.field;
-  if (field.kind === 'column') {
-    return `${resolveColumn(field.column, shape).sql} ${direction}, ${tieBreaker} ASC`;
-  }
-  const json = jsonField(field.document, field.path, shape, params);
-  const rank =
-    `CASE IFNULL(${json.type}, 'null') WHEN 'null' THEN 0 WHEN 'integer' THEN 1 WHEN 'real' THEN 1 ` +
-    `WHEN 'text' THEN 2 WHEN 'object' THEN 3 WHEN 'array' THEN 4 ELSE 5 END`;
-  // Within one rank json_extract yields one SQL type (numbers, text, JSON text, or 0/1 for booleans).
-  return `${rank} ${direction}, ${json.value} ${direction}, ${tieBreaker} ASC`;
+  return compileOrderBy(sort, shape, tieBreaker, (field) => {
+    const json = jsonField(field.document, field.path, shape, params);
+    const rank =
+      `CASE IFNULL(${json.type}, 'null') WHEN 'null' THEN 0 WHEN 'integer' THEN 1 WHEN 'real' THEN 1 ` +
+      `WHEN 'text' THEN 2 WHEN 'object' THEN 3 WHEN 'array' THEN 4 ELSE 5 END`;
+    // Within one rank json_extract yields one SQL type (numbers, text, JSON text, or 0/1 for booleans).
+    return [rank, json.value];
+  });
 }
