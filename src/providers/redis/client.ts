@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { StategateError, unavailable } from '../../core/errors.js';
 import { type Logger, silentLogger } from '../../core/ports/logger.js';
+import { redactUrl } from '../redact-url.js';
 
 /** How every Redis provider (bus, cache, mutex) is told where Redis is. */
 export interface RedisOptions {
@@ -29,7 +30,7 @@ export const KEY_PREFIX = 'stategate:';
  */
 export async function connectRedis(options: RedisOptions, role: string): Promise<Redis> {
   const logger = options.logger ?? silentLogger;
-  const where = redactedUrl(options.url);
+  const where = redactUrl(options.url);
   const redis = new Redis(options.url, {
     ...(options.user !== undefined && { username: options.user }),
     ...(options.password !== undefined && { password: options.password }),
@@ -82,16 +83,5 @@ export async function closeRedis(redis: Redis): Promise<void> {
     await redis.quit();
   } catch {
     redis.disconnect();
-  }
-}
-
-/** The url without its password, for messages and logs. */
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable url)';
   }
 }

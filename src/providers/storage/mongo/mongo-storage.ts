@@ -4,6 +4,7 @@ import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js'
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type { EntityHead, EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
 import { planWrite } from '../../../core/write-plan.js';
+import { guardedRead } from '../failures.js';
 import { connect } from './connection.js';
 import { type EventDoc, entityKey, entityOfEvent, eventKey, headOfEvent, toEvent, toLong } from './documents.js';
 import { ensureIndexes } from './indexes.js';
@@ -390,14 +391,8 @@ class MongoStorage implements StorageProvider {
     await this.client.close();
   }
 
-  private async read<T>(run: () => Promise<T>): Promise<T> {
-    if (this.closed) throw unavailable('storage is closed');
-    try {
-      return await run();
-    } catch (err) {
-      if (err instanceof StategateError) throw err;
-      throw unavailable(`mongo read failed: ${(err as Error).message}`, err);
-    }
+  private read<T>(run: () => Promise<T>): Promise<T> {
+    return guardedRead(this.closed, run, (err) => `mongo read failed: ${err.message}`);
   }
 }
 

@@ -3,7 +3,9 @@ import { StategateError, unavailable } from '../../../core/errors.js';
 import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type { EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
+import { redactUrl } from '../../redact-url.js';
 import { type BatchOutcome, BatchQueue } from '../batch-queue.js';
+import { batchFailure, guardedRead } from '../failures.js';
 import { migrate } from './migrations.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, toEntity, toEvent } from './rows.js';
 import { searchEntities, searchEvents } from './search.js';
@@ -78,16 +80,16 @@ export async function createMysqlStorage(options: MysqlStorageOptions): Promise<
     connection = await pool.getConnection();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw unavailable(`cannot connect to mysql at ${redact(options.url)}: ${(err as Error).message}`, err);
+    throw unavailable(`cannot connect to mysql at ${redactUrl(options.url)}: ${(err as Error).message}`, err);
   }
   try {
     const server = await checkServer(connection);
     const schemaVersion = await migrate(connection, logger);
-    logger.info({ url: redact(options.url), server: server.version, schemaVersion }, 'mysql storage open');
+    logger.info({ url: redactUrl(options.url), server: server.version, schemaVersion }, 'mysql storage open');
   } catch (err) {
     connection.destroy();
     await pool.end().catch(() => undefined);
-    const where = `mysql at ${redact(options.url)}`;
+    const where = `mysql at ${redactUrl(options.url)}`;
     if (err instanceof StategateError) throw new StategateError(err.code, `${where}: ${err.message}`, { cause: err });
     throw unavailable(`${where}: migration failed: ${(err as Error).message}`, err);
   }
@@ -108,7 +110,7 @@ class MysqlStorage implements StorageProvider {
     this.batches = new BatchQueue((intents) => this.commitBatch(intents), {
       maxBatch: MAX_BATCH,
       queueTimeoutMs,
-      batchFailed: mapBatchError,
+      batchFailed: batchFailure('mysql'),
     });
   }
 
@@ -259,14 +261,8 @@ class MysqlStorage implements StorageProvider {
     return this.read(async () => (await this.pool.execute<R[]>({ sql, timeout: this.queryTimeoutMs }, params))[0]);
   }
 
-  private async read<T>(run: () => Promise<T>): Promise<T> {
-    if (this.closed) throw unavailable('storage is closed');
-    try {
-      return await run();
-    } catch (err) {
-      if (err instanceof StategateError) throw err;
-      throw unavailable('storage read failed', err);
-    }
+  private read<T>(run: () => Promise<T>): Promise<T> {
+    return guardedRead(this.closed, run);
   }
 }
 
@@ -274,22 +270,4 @@ class MysqlStorage implements StorageProvider {
 function isConnectionLost(err: unknown): boolean {
   const e = err as { fatal?: unknown; code?: unknown } | null;
   return e?.fatal === true || e?.code === 'PROTOCOL_SEQUENCE_TIMEOUT';
-}
-
-/** A whole batch that failed: UNAVAILABLE (never acknowledged), with the driver's message. */
-function mapBatchError(err: unknown): StategateError {
-  if (err instanceof StategateError) return err;
-  const message = (err as { message?: unknown } | null)?.message;
-  return unavailable(`mysql write failed: ${typeof message === 'string' ? message : String(err)}`, err);
-}
-
-/** The URL without its password, for messages and logs. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable url)';
-  }
 }

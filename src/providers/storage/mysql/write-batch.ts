@@ -2,8 +2,8 @@ import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/prom
 import { alreadyExists, invalid, StategateError } from '../../../core/errors.js';
 import type { Event } from '../../../core/model.js';
 import type { WriteIntent } from '../../../core/ports/storage.js';
-import { planWrite } from '../../../core/write-plan.js';
 import type { BatchOutcome } from '../batch-queue.js';
+import { planSqlWrite, type SqlWritePlan } from '../sql-write-plan.js';
 import { EVENT_COLUMNS, type HeadRow, toHead } from './rows.js';
 
 /** Runs one statement on the batch's connection, bounded by the statement timeout. */
@@ -52,24 +52,15 @@ async function applyOne(exec: Exec, intent: WriteIntent, position: number): Prom
     [domain, type, key],
   );
 
-  let plan: ReturnType<typeof planWrite>;
-  let headJson: string | null;
-  let claimsJson: string;
-  let valuesJson: string;
+  let planned: SqlWritePlan;
   try {
-    plan = planWrite(intent, row ? toHead(row) : null);
-    headJson = plan.head.values === null ? null : JSON.stringify(plan.head.values);
-    claimsJson = JSON.stringify(plan.event.claims);
-    // Set/Edit/Revert record the new head state in the event: serialise it once.
-    valuesJson =
-      plan.event.entity.values === plan.head.values && headJson !== null
-        ? headJson
-        : JSON.stringify(plan.event.entity.values);
+    planned = planSqlWrite(intent, () => (row ? toHead(row) : null));
   } catch (err) {
-    // `next` and what it returns are the caller's: a non-StategateError is a bug upstream (INTERNAL).
+    // A refusal (precondition, `next`) of this intent alone: planSqlWrite throws StategateErrors only.
     return { ok: false, error: StategateError.from(err) };
   }
 
+  const { plan, headJson, claimsJson, valuesJson } = planned;
   const { head, event } = plan;
   try {
     await exec(`INSERT INTO \`events\` (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [

@@ -3,8 +3,10 @@ import { alreadyExists, invalid, StategateError, unavailable } from '../../../co
 import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type { EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
-import { planWrite } from '../../../core/write-plan.js';
+import { redactUrl } from '../../redact-url.js';
 import { type BatchOutcome, BatchQueue } from '../batch-queue.js';
+import { batchFailure, guardedRead } from '../failures.js';
+import { planSqlWrite } from '../sql-write-plan.js';
 import { migrate } from './migrations.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, type HeadRow, toEntity, toEvent, toHead } from './rows.js';
 import { searchEntities, searchEvents } from './search.js';
@@ -87,7 +89,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     client = await pool.connect();
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw unavailable(`cannot connect to postgres at ${redact(options.url)}: ${(err as Error).message}`, err);
+    throw unavailable(`cannot connect to postgres at ${redactUrl(options.url)}: ${(err as Error).message}`, err);
   }
   try {
     await migrate(client, logger);
@@ -120,7 +122,7 @@ class PostgresStorage implements StorageProvider {
     this.batches = new BatchQueue((intents) => this.commitBatch(intents), {
       maxBatch: MAX_BATCH,
       queueTimeoutMs,
-      batchFailed: mapBatchError,
+      batchFailed: batchFailure('postgres'),
     });
   }
 
@@ -194,22 +196,7 @@ class PostgresStorage implements StorageProvider {
     const row = rows[0];
     const head = row && Number(row.version) > 0 ? toHead(row) : null;
 
-    let plan: ReturnType<typeof planWrite>;
-    let headJson: string | null;
-    let claimsJson: string;
-    let valuesJson: string;
-    try {
-      plan = planWrite(intent, head);
-      headJson = plan.head.values === null ? null : JSON.stringify(plan.head.values);
-      claimsJson = JSON.stringify(plan.event.claims);
-      valuesJson =
-        plan.event.entity.values === plan.head.values && headJson !== null
-          ? headJson
-          : JSON.stringify(plan.event.entity.values);
-    } catch (err) {
-      // `next` and what it returns are the caller's: a non-StategateError is a bug upstream (INTERNAL).
-      throw StategateError.from(err);
-    }
+    const { plan, headJson, claimsJson, valuesJson } = planSqlWrite(intent, () => head);
 
     await client.query(
       `UPDATE entities SET version = $4, "values" = $5::jsonb, time = $6
@@ -323,14 +310,8 @@ class PostgresStorage implements StorageProvider {
     return this.read(async () => (await this.pool.query<R>(sql, params)).rows);
   }
 
-  private async read<T>(run: () => Promise<T>): Promise<T> {
-    if (this.closed) throw unavailable('storage is closed');
-    try {
-      return await run();
-    } catch (err) {
-      if (err instanceof StategateError) throw err;
-      throw unavailable('storage read failed', err);
-    }
+  private read<T>(run: () => Promise<T>): Promise<T> {
+    return guardedRead(this.closed, run);
   }
 }
 
@@ -343,22 +324,4 @@ function intentRefusal(err: unknown): StategateError | null {
   // jsonb cannot hold U+0000 in a string (sqlite can): refuse the input rather than report an outage.
   if (e?.code === '22P05') return invalid('values or claims contain a character postgres cannot store (U+0000)');
   return null;
-}
-
-/** A whole batch that failed: UNAVAILABLE (never acknowledged), with the driver's message. */
-function mapBatchError(err: unknown): StategateError {
-  if (err instanceof StategateError) return err;
-  const message = (err as { message?: unknown } | null)?.message;
-  return unavailable(`postgres write failed: ${typeof message === 'string' ? message : String(err)}`, err);
-}
-
-/** The URL without its password, for error messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable url)';
-  }
 }

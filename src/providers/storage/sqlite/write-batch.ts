@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { alreadyExists, StategateError } from '../../../core/errors.js';
 import type { Event } from '../../../core/model.js';
 import type { WriteIntent } from '../../../core/ports/storage.js';
-import { planWrite } from '../../../core/write-plan.js';
+import { planSqlWrite } from '../sql-write-plan.js';
 import type { Outcome } from './group-commit.js';
 import { type HeadRow, keyParams, toHead } from './rows.js';
 
@@ -34,24 +34,8 @@ export function createBatchWriter(db: Database.Database): (intents: readonly Wri
   const applyOne = db.transaction((intent: WriteIntent): Event => {
     const row = readHead.get(...keyParams(intent.target));
     const { domain, type, key } = intent.target;
-    let plan: ReturnType<typeof planWrite>;
-    let headJson: string | null;
-    let claimsJson: string;
-    let valuesJson: string;
-    try {
-      plan = planWrite(intent, row ? toHead(row) : null);
-      headJson = plan.head.values === null ? null : JSON.stringify(plan.head.values);
-      claimsJson = JSON.stringify(plan.event.claims);
-      // Set/Edit/Revert record the new head state in the event: serialise it once.
-      valuesJson =
-        plan.event.entity.values === plan.head.values && headJson !== null
-          ? headJson
-          : JSON.stringify(plan.event.entity.values);
-    } catch (err) {
-      // `next` and the values it returns are the caller's: whatever fails here refuses this intent only
-      // (a non-StategateError is a bug upstream and becomes INTERNAL).
-      throw StategateError.from(err);
-    }
+    // Refuses this intent only (its savepoint rolls back) when the precondition or `next` fails.
+    const { plan, headJson, claimsJson, valuesJson } = planSqlWrite(intent, () => (row ? toHead(row) : null));
     const { head, event } = plan;
     upsertHead.run(domain, type, key, head.version, headJson, head.time);
     let position: number;
