@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import type { StorageProvider } from '../../src/core/ports/storage.js';
 import { createMysqlStorage, SCHEMA_VERSION } from '../../src/providers/storage/mysql/index.js';
+import { type Blocker, describeConnectionLossMidAppend } from '../contract/connection-loss.contract.js';
 import { needService, unique } from '../contract/helpers.js';
 import { describeLogOrderUnderConcurrency } from '../contract/log-order.contract.js';
 import { describeSameAnswersAsSqlite } from '../contract/same-answers.contract.js';
@@ -17,6 +18,33 @@ const open = (poolSize?: number): Promise<StorageProvider> =>
 const client = () => mysql.createConnection({ uri: URL, supportBigNumbers: true, bigNumberStrings: true });
 
 describeStorageContract('mysql', () => open());
+
+/** Locks a head row in its own transaction; kills this user's other connections waiting to lock one. */
+async function mysqlBlocker(): Promise<Blocker> {
+  const conn = await client();
+  return {
+    async lockHead(target) {
+      await conn.query('START TRANSACTION');
+      await conn.query('SELECT 1 FROM `entities` WHERE `domain` = ? AND `type` = ? AND `key` = ? FOR UPDATE', [
+        target.domain,
+        target.type,
+        target.key,
+      ]);
+    },
+    async killWaiters() {
+      // The waiting append: this user's other connection, blocked reading the entity's head row.
+      const [rows] = await conn.query<RowDataPacket[]>(
+        `SELECT ID AS id FROM information_schema.PROCESSLIST
+         WHERE ID <> CONNECTION_ID() AND USER = ? AND INFO LIKE 'SELECT \`version\`%FOR UPDATE'`,
+        [new globalThis.URL(URL).username],
+      );
+      for (const row of rows) await conn.query(`KILL ${Number(row.id)}`);
+      return rows.length;
+    },
+    release: async () => void (await conn.query('ROLLBACK')),
+    end: () => conn.end(),
+  };
+}
 
 describe('mysql storage', () => {
   it('records the schema version in schema_migrations', async () => {
@@ -93,67 +121,19 @@ describe('mysql storage', () => {
     }
   });
 
-  it('a connection lost mid-append fails it with UNAVAILABLE, writes nothing, and the next append recovers', async () => {
-    const store = await open(2);
-    const blocker = await client();
-    const target = { domain: unique('lost'), type: 't', key: 'k' };
-    try {
-      await store.append(intent.set(target, { v: 1 }));
-      // Hold the entity's head row so the next append waits on it, then kill the append's connection.
-      await blocker.query('START TRANSACTION');
-      await blocker.query('SELECT 1 FROM `entities` WHERE `domain` = ? AND `type` = ? AND `key` = ? FOR UPDATE', [
-        target.domain,
-        target.type,
-        target.key,
-      ]);
-      const pending = store.append(intent.set(target, { v: 2 }));
-      const outcome = pending.then(
-        () => 'acknowledged',
-        (err: { code?: string }) => err.code,
-      );
-      let killed = 0;
-      for (let i = 0; i < 200 && killed === 0; i++) {
-        // The waiting append: this user's other connection, blocked reading the entity's head row.
-        const [rows] = await blocker.query<RowDataPacket[]>(
-          `SELECT ID AS id FROM information_schema.PROCESSLIST
-           WHERE ID <> CONNECTION_ID() AND USER = ? AND INFO LIKE 'SELECT \`version\`%FOR UPDATE'`,
-          [new globalThis.URL(URL).username],
-        );
-        for (const row of rows) await blocker.query(`KILL ${Number(row.id)}`);
-        killed = rows.length;
-        if (killed === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      expect(killed).toBe(1);
-      expect(await outcome).toBe('UNAVAILABLE');
-      await blocker.query('ROLLBACK');
-
-      expect(await store.getEntity(target)).toEqual({ ...target, values: { v: 1 }, version: 1 });
-      const next = await store.append(intent.set(target, { v: 3 }));
-      expect(next.entity.version).toBe(2);
-    } finally {
-      await blocker.end();
-      await store.close();
-    }
-  });
-
   it('a statement MariaDB does not answer in time fails the append UNAVAILABLE, and it is never applied', async () => {
     const store = await needService(`MariaDB at ${URL}`, createMysqlStorage({ url: URL, queryTimeoutMs: 300 }));
-    const blocker = await client();
+    const blocker = await mysqlBlocker();
     const target = { domain: unique('hang'), type: 't', key: 'k' };
     try {
       await store.append(intent.set(target, { v: 1 }));
       // The head row stays locked well past the statement timeout: to the append, MariaDB hangs.
-      await blocker.query('START TRANSACTION');
-      await blocker.query('SELECT 1 FROM `entities` WHERE `domain` = ? AND `type` = ? AND `key` = ? FOR UPDATE', [
-        target.domain,
-        target.type,
-        target.key,
-      ]);
+      await blocker.lockHead(target);
       const began = performance.now();
       await expect(store.append(intent.set(target, { v: 2 }))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
       expect(performance.now() - began).toBeLessThan(3000);
       // Released: the abandoned statement gets its lock on the server, but its transaction cannot commit.
-      await blocker.query('ROLLBACK');
+      await blocker.release();
       const next = await store.append(intent.set(target, { v: 3 }));
       expect(next.entity).toEqual({ ...target, values: { v: 3 }, version: 2 });
       expect((await store.getEventByVersion(target, 3)) ?? null).toBeNull();
@@ -164,6 +144,8 @@ describe('mysql storage', () => {
     }
   });
 });
+
+describeConnectionLossMidAppend('mysql', () => open(2), mysqlBlocker);
 
 describeLogOrderUnderConcurrency('mysql', () => open(2), { instances: 'separate pools' });
 
