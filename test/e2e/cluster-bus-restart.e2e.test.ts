@@ -10,20 +10,22 @@ import {
   type Cluster,
   COMBOS,
   duplicates,
+  expectOpenWithoutDuplicates,
   type Instance,
-  openStream,
-  probeUntil,
+  LOCK,
+  ofType,
+  openSoloAndGroup,
+  SET,
   type Stream,
   service,
   sleep,
   startCluster,
+  UNLOCK,
   unique,
+  waitForEach,
   waitUntil,
 } from './cluster-helpers.js';
 import { allEvents } from './guarantees-helpers.js';
-
-const LOCK = `mutation Lock($input: MutexInput!) { lockMutex(input: $input) { token fencing } }`;
-const UNLOCK = `mutation Unlock($input: MutexRefInput!) { unlockMutex(input: $input) }`;
 
 describe.each(COMBOS)('three instances on %s, the bus restarting', (name, env, restarted) => {
   // A consumer-group claim in flight when NATS dies waits out the client's 5 s request timeout before
@@ -44,15 +46,7 @@ describe.each(COMBOS)('three instances on %s, the bus restarting', (name, env, r
   it(`loses no event and duplicates none while ${restarted.join(' and ')} restart${restarted.length > 1 ? '' : 's'}`, async () => {
     const [A, B, C] = cluster.instances as [Instance, Instance, Instance];
     const domain = unique('restart');
-    const solo = [A, B, C].map((i) => openStream(i, { domain }, `solo@${i.name}`));
-    const group = [A, B, C].map((i) => openStream(i, { domain, consumer_group: 'g' }, `group@${i.name}`));
-    streams.push(...solo, ...group);
-    await probeUntil(
-      [A, B, C],
-      domain,
-      () => [...solo, ...group].every((s) => s.events().length > 0),
-      'a probe on every stream and group member',
-    );
+    const { solo, group } = await openSoloAndGroup([A, B, C], domain, streams);
 
     const before = await gql<{ lockMutex: { token: string; fencing: string } }>(A.http, LOCK, {
       input: { domain, key: 'fence' },
@@ -73,7 +67,7 @@ describe.each(COMBOS)('three instances on %s, the bus restarting', (name, env, r
     let writing = true;
     const writer = async (w: Instance) => {
       for (let i = 0; writing; i++) {
-        const res = await gql(w.http, `mutation Set($input: EntityInput!) { setEntity(input: $input) }`, {
+        const res = await gql(w.http, SET, {
           input: { domain, type: 'w', key: `${w.name}${i % 5}`, values: { w: w.name, i } },
         });
         if (res.errors) failed.push(`${w.name}:${i} ${errorCode(res)}`);
@@ -117,13 +111,8 @@ describe.each(COMBOS)('three instances on %s, the bus restarting', (name, env, r
     );
 
     const tag = (e: { entity: { values: Record<string, unknown> } }) => `${e.entity.values.w}:${e.entity.values.i}`;
-    const writes = (s: Stream) => s.events().filter((e) => e.entity.type === 'w');
-    for (const s of solo) {
-      await waitUntil(
-        () => writes(s).length >= acked.length,
-        `${acked.length} writes on ${s.label} (has ${writes(s).length})`,
-      );
-    }
+    const writes = (s: Stream) => ofType(s, 'w');
+    await waitForEach(solo, 'w', acked.length);
     const grouped = () => group.flatMap(writes);
     await waitUntil(
       () => grouped().length >= acked.length,
@@ -138,11 +127,7 @@ describe.each(COMBOS)('three instances on %s, the bus restarting', (name, env, r
     const logOrder = log.map((e) => e.id);
 
     for (const s of solo) {
-      expect({ stream: s.label, ended: s.ended() }).toEqual({ stream: s.label, ended: null });
-      expect({ stream: s.label, duplicates: duplicates(s.events().map((e) => e.id)) }).toEqual({
-        stream: s.label,
-        duplicates: [],
-      });
+      expectOpenWithoutDuplicates(s);
       // Every write, once, in log order.
       expect({ stream: s.label, ids: writes(s).map((e) => e.id) }).toEqual({ stream: s.label, ids: logOrder });
     }

@@ -120,6 +120,8 @@ export async function startCluster(
 }
 
 export const SET = `mutation Set($input: EntityInput!) { setEntity(input: $input) }`;
+export const LOCK = `mutation Lock($input: MutexInput!) { lockMutex(input: $input) { token fencing } }`;
+export const UNLOCK = `mutation Unlock($input: MutexRefInput!) { unlockMutex(input: $input) }`;
 export const STREAM = `subscription Stream($input: StreamEventOpts!) {
   streamEvents(input: $input) { id position entity { type key version values } }
 }`;
@@ -205,6 +207,49 @@ export async function probeUntil(
     await sleep(30);
   }
   return probes;
+}
+
+/** The events of one entity type a stream got (the probes and other types left out). */
+export function ofType(stream: Stream, type: string): StreamedEvent[] {
+  return stream.events().filter((e) => e.entity.type === type);
+}
+
+/**
+ * A plain stream and a consumer-group member (group `g`) on every instance, registered in `streams` for
+ * closing, and probed until each has an event: from then on every stream is live.
+ */
+export async function openSoloAndGroup(
+  instances: Instance[],
+  domain: string,
+  streams: Stream[],
+): Promise<{ solo: Stream[]; group: Stream[] }> {
+  const solo = instances.map((i) => openStream(i, { domain }, `solo@${i.name}`));
+  const group = instances.map((i) => openStream(i, { domain, consumer_group: 'g' }, `group@${i.name}`));
+  streams.push(...solo, ...group);
+  await probeUntil(
+    instances,
+    domain,
+    () => [...solo, ...group].every((s) => s.events().length > 0),
+    'a probe on every stream and group member',
+  );
+  return { solo, group };
+}
+
+/** Waits until every stream in `streams` has at least `n` events of `type` (`when` goes into the timeout message). */
+export async function waitForEach(streams: Stream[], type: string, n: number, when = ''): Promise<void> {
+  for (const s of streams) {
+    const has = () => ofType(s, type).length;
+    await waitUntil(() => has() >= n, `${n} ${type} events on ${s.label}${when && ` ${when}`} (has ${has()})`);
+  }
+}
+
+/** A stream that is still open and never got an event twice. */
+export function expectOpenWithoutDuplicates(stream: Stream): void {
+  expect({ stream: stream.label, ended: stream.ended() }).toEqual({ stream: stream.label, ended: null });
+  expect({ stream: stream.label, duplicates: duplicates(stream.events().map((e) => e.id)) }).toEqual({
+    stream: stream.label,
+    duplicates: [],
+  });
 }
 
 /** Ids that occur more than once. */

@@ -10,6 +10,7 @@ import {
   COMBOS,
   duplicates,
   type Instance,
+  ofType,
   openStream,
   probeUntil,
   SET,
@@ -18,6 +19,7 @@ import {
   sleep,
   startCluster,
   unique,
+  waitForEach,
   waitUntil,
 } from './cluster-helpers.js';
 import { allEvents } from './guarantees-helpers.js';
@@ -83,15 +85,10 @@ describe(`three instances on ${comboName}, the writing instance killed`, () => {
     expect(acked.filter((t) => !logTags.has(t))).toEqual([]);
     const ids = log.map((e) => e.id);
 
-    const writes = (s: Stream) => s.events().filter((e) => e.entity.type === 'w');
+    const writes = (s: Stream) => ofType(s, 'w');
     const continued = () => [...writes(onA), ...writes(resumed)];
     await waitUntil(() => continued().length >= ids.length, `${ids.length} events on A's stream and its resumption`);
-    for (const s of solo) {
-      await waitUntil(
-        () => writes(s).length >= ids.length,
-        `${ids.length} events on ${s.label} (has ${writes(s).length})`,
-      );
-    }
+    await waitForEach(solo, 'w', ids.length);
     const grouped = () => group.flatMap(writes);
     await waitUntil(
       () => grouped().length >= ids.length,

@@ -12,20 +12,21 @@ import {
   type FreezingProxy,
   freezingProxy,
   type Instance,
-  openStream,
-  probeUntil,
+  LOCK,
+  ofType,
+  openSoloAndGroup,
   REDIS_URL,
   type Stream,
   set,
   sleep,
   startCluster,
+  UNLOCK,
   unique,
+  waitForEach,
   waitUntil,
 } from './cluster-helpers.js';
 import { allEvents } from './guarantees-helpers.js';
 
-const LOCK = `mutation Lock($input: MutexInput!) { lockMutex(input: $input) { token fencing } }`;
-const UNLOCK = `mutation Unlock($input: MutexRefInput!) { unlockMutex(input: $input) }`;
 /** Far below "hangs until TCP gives up", which is what it rules out; the Redis command timeout is 3 s. */
 const FAIL_BOUND_MS = 10_000;
 
@@ -52,15 +53,7 @@ describe('three instances whose Redis stops answering', () => {
   it('fails cache and mutex calls in bounded time, keeps streams flowing, and loses no group event', async () => {
     const [A, B, C] = cluster.instances as [Instance, Instance, Instance];
     const domain = unique('frozen');
-    const solo = [A, B, C].map((i) => openStream(i, { domain }, `solo@${i.name}`));
-    const group = [A, B, C].map((i) => openStream(i, { domain, consumer_group: 'g' }, `group@${i.name}`));
-    streams.push(...solo, ...group);
-    await probeUntil(
-      [A, B, C],
-      domain,
-      () => [...solo, ...group].every((s) => s.events().length > 0),
-      'a probe on every stream and group member',
-    );
+    const { solo, group } = await openSoloAndGroup([A, B, C], domain, streams);
     const before = await gql<{ lockMutex: { token: string; fencing: string } }>(A.http, LOCK, {
       input: { domain, key: 'fence' },
     });
@@ -71,7 +64,7 @@ describe('three instances whose Redis stops answering', () => {
     });
 
     const N = 30;
-    const writes = (s: Stream) => s.events().filter((e) => e.entity.type === 'w');
+    const writes = (s: Stream) => ofType(s, 'w');
     let lock: { code: string | undefined; ms: number } = { code: undefined, ms: 0 };
     let cache: { code: string | undefined; ms: number } = { code: undefined, ms: 0 };
     proxy.freeze();
@@ -92,12 +85,7 @@ describe('three instances whose Redis stops answering', () => {
       ]);
       await writing;
       // Every solo stream gets them while Redis is still frozen: streams never wait for the bus.
-      for (const s of solo) {
-        await waitUntil(
-          () => writes(s).length >= N,
-          `${N} writes on ${s.label} while Redis is frozen (has ${writes(s).length})`,
-        );
-      }
+      await waitForEach(solo, 'w', N, 'while Redis is frozen');
     } finally {
       proxy.thaw();
     }

@@ -7,18 +7,20 @@ import {
   type Cluster,
   COMBOS,
   duplicates,
+  expectOpenWithoutDuplicates,
   type Instance,
+  LOCK,
+  ofType,
   openStream,
   probeUntil,
   type Stream,
   set,
   startCluster,
+  UNLOCK,
   unique,
+  waitForEach,
   waitUntil,
 } from './cluster-helpers.js';
-
-const LOCK = `mutation Lock($input: MutexInput!) { lockMutex(input: $input) { token fencing } }`;
-const UNLOCK = `mutation Unlock($input: MutexRefInput!) { unlockMutex(input: $input) }`;
 
 describe.each(COMBOS)('three instances on %s', (_name, env) => {
   let cluster: Cluster;
@@ -50,21 +52,12 @@ describe.each(COMBOS)('three instances on %s', (_name, env) => {
 
     const N = 60;
     for (let i = 0; i < N; i++) await set(A, domain, 'doc', `k${i % 7}`, { seq: i });
-    for (const s of open) {
-      await waitUntil(
-        () => s.events().filter((e) => e.entity.type === 'doc').length >= N,
-        `${N} doc events on the stream on ${s.label} (has ${s.events().filter((e) => e.entity.type === 'doc').length})`,
-      );
-    }
+    await waitForEach(open, 'doc', N);
     // Let anything that would arrive twice arrive.
     await new Promise((r) => setTimeout(r, 600));
     for (const s of open) {
       const events = s.events();
-      expect({ stream: s.label, ended: s.ended() }).toEqual({ stream: s.label, ended: null });
-      expect({ stream: s.label, duplicates: duplicates(events.map((e) => e.id)) }).toEqual({
-        stream: s.label,
-        duplicates: [],
-      });
+      expectOpenWithoutDuplicates(s);
       const positions = events.map((e) => Number(e.position));
       expect(positions).toEqual([...positions].sort((x, y) => x - y));
       const docs = events.filter((e) => e.entity.type === 'doc');
@@ -91,7 +84,7 @@ describe.each(COMBOS)('three instances on %s', (_name, env) => {
         for (let i = wi; i < N; i += writers.length) await set(w, domain, 'job', `j${i}`, { n: i });
       }),
     );
-    const jobs = () => members.flatMap((m) => m.events().filter((e) => e.entity.type === 'job'));
+    const jobs = () => members.flatMap((m) => ofType(m, 'job'));
     await waitUntil(() => jobs().length >= N, `${N} jobs delivered across the group (has ${jobs().length})`);
     await new Promise((r) => setTimeout(r, 600));
 
@@ -102,7 +95,7 @@ describe.each(COMBOS)('three instances on %s', (_name, env) => {
     const perInstance = new Map<string, number>();
     for (const m of members) {
       expect({ member: m.label, ended: m.ended() }).toEqual({ member: m.label, ended: null });
-      const n = m.events().filter((e) => e.entity.type === 'job').length;
+      const n = ofType(m, 'job').length;
       perInstance.set(m.label[0]!, (perInstance.get(m.label[0]!) ?? 0) + n);
     }
     // Each instance's members took part (each instance's own writes reach its members first).
