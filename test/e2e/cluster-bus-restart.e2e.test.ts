@@ -13,6 +13,7 @@ import {
   expectOpenWithoutDuplicates,
   type Instance,
   LOCK,
+  lockAndUnlock,
   ofType,
   openSoloAndGroup,
   SET,
@@ -20,7 +21,6 @@ import {
   service,
   sleep,
   startCluster,
-  UNLOCK,
   unique,
   waitForEach,
   waitUntil,
@@ -48,16 +48,7 @@ describe.each(COMBOS)('three instances on %s, the bus restarting', (name, env, r
     const domain = unique('restart');
     const { solo, group } = await openSoloAndGroup([A, B, C], domain, streams);
 
-    const before = await gql<{ lockMutex: { token: string; fencing: string } }>(A.http, LOCK, {
-      input: { domain, key: 'fence' },
-    });
-    expect(before.errors).toBeUndefined();
-    const fencingBefore = Number(before.data!.lockMutex.fencing);
-    expect(
-      (await gql(A.http, UNLOCK, { input: { domain, key: 'fence', token: before.data!.lockMutex.token } })).data,
-    ).toEqual({
-      unlockMutex: true,
-    });
+    const fencingBefore = await lockAndUnlock(A, domain, 'fence');
 
     // Two writers, on A and on B, each waiting for its acknowledgement before the next write.
     const acked: string[] = [];

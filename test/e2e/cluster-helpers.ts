@@ -252,6 +252,25 @@ export function expectOpenWithoutDuplicates(stream: Stream): void {
   });
 }
 
+/** Each of `ids` delivered exactly once across `events` (say, all a consumer group's members got). */
+export function expectEachOnce(events: StreamedEvent[], ids: string[]): void {
+  expect(duplicates(events.map((e) => e.id))).toEqual([]);
+  expect(events.map((e) => e.id).sort()).toEqual([...ids].sort());
+}
+
+/** Takes the mutex `key` on `instance` and releases it: the fencing number it was granted (G7 baseline). */
+export async function lockAndUnlock(instance: Instance, domain: string, key: string): Promise<number> {
+  const lock = await gql<{ lockMutex: { token: string; fencing: string } }>(instance.http, LOCK, {
+    input: { domain, key },
+  });
+  expect(lock.errors).toBeUndefined();
+  const lease = lock.data!.lockMutex;
+  expect((await gql(instance.http, UNLOCK, { input: { domain, key, token: lease.token } })).data).toEqual({
+    unlockMutex: true,
+  });
+  return Number(lease.fencing);
+}
+
 /** Ids that occur more than once. */
 export function duplicates(ids: string[]): string[] {
   const seen = new Set<string>();
