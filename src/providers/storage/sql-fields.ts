@@ -1,5 +1,6 @@
 import { invalid } from '../../core/errors.js';
-import type { Column, CompareOp, FieldRef, SortSpec } from '../../core/filter/ast.js';
+import type { Column, CompareOp, FieldRef, Scalar, SortSpec } from '../../core/filter/ast.js';
+import type { FilterLeaf } from './sql-boolean.js';
 import type { ColumnType, TableShape } from './sql-tables.js';
 
 /*
@@ -26,6 +27,47 @@ export function resolveColumn(column: Column, shape: TableShape): SqlColumn {
   const found = shape.columns[column];
   if (!found) throw invalid(`field ${column} cannot be used in this search`);
   return found;
+}
+
+/**
+ * A literal as a column of this type holds it (text, or an integer as bigint), or undefined when its type
+ * cannot match the column: a comparison with it matches nothing (and its negation everything).
+ */
+export function columnValue(column: SqlColumn, value: Scalar): string | bigint | undefined {
+  switch (column.type) {
+    case 'text':
+      return typeof value === 'string' ? value : undefined;
+    case 'integer':
+    case 'time':
+      if (typeof value === 'bigint') return value;
+      return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined;
+  }
+}
+
+/** A filter condition on a column (`key`, `version`, `time`, …) rather than inside a JSON document. */
+export type ColumnLeaf = FilterLeaf & { field: { kind: 'column' } };
+
+/**
+ * A condition on a column as SQL. `bind` binds a value from columnValue as the dialect compares it with
+ * that column and returns its SQL; only values that can match are bound. `literals` are the dialect's
+ * constant true and false. Never NULL, like every leaf (see sql-boolean.ts).
+ */
+export function compileColumnLeaf(
+  leaf: ColumnLeaf,
+  shape: TableShape,
+  bind: (column: SqlColumn, value: string | bigint) => string,
+  literals: { true: string; false: string },
+): string {
+  const column = resolveColumn(leaf.field.column, shape);
+  if (leaf.op === 'exists') return leaf.value ? literals.true : literals.false;
+  if (leaf.op === 'in') {
+    const values = leaf.values.map((v) => columnValue(column, v)).filter((v) => v !== undefined);
+    if (values.length === 0) return literals.false;
+    return `(${column.sql} IN (${values.map((v) => bind(column, v)).join(', ')}))`;
+  }
+  const value = columnValue(column, leaf.value);
+  if (value === undefined) return literals.false;
+  return `(${column.sql} ${SQL_COMPARE[leaf.op]} ${bind(column, value)})`;
 }
 
 /** The SQL column holding a JSON document (`values`, `claims`) of this table. */

@@ -1,10 +1,11 @@
-import type { CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import type { Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
 import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
 import {
+  type ColumnLeaf,
+  compileColumnLeaf,
   compileOrderBy,
   NamedParams,
   quotedJsonPath,
-  resolveColumn,
   resolveDocument,
   SQL_COMPARE,
   type SqlColumn,
@@ -52,10 +53,10 @@ export function compileFilter(filter: Filter, shape: TableShape, params: MysqlPa
 
 function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: MysqlParams): string {
   if (leaf.field.kind === 'column') {
-    const column = resolveColumn(leaf.field.column, shape);
-    if (leaf.op === 'exists') return leaf.value ? 'TRUE' : 'FALSE';
-    if (leaf.op === 'in') return columnIn(column, leaf.values, params);
-    return columnCompare(column, leaf.op, leaf.value, params);
+    return compileColumnLeaf(leaf as ColumnLeaf, shape, (column, value) => bindForColumn(column, value, params), {
+      true: 'TRUE',
+      false: 'FALSE',
+    });
   }
   const json = jsonField(leaf.field.document, leaf.field.path, shape, params);
   if (leaf.op === 'exists') return `(${json.value} IS ${leaf.value ? 'NOT ' : ''}NULL)`;
@@ -66,33 +67,11 @@ function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: MysqlParams): 
 
 // ---- columns ----
 
-/** The literal bound for this column, as SQL (a cast placeholder), or undefined when it cannot match. */
-function columnLiteral(column: SqlColumn, value: Scalar, params: MysqlParams): string | undefined {
-  switch (column.type) {
-    case 'text':
-      // The column is VARBINARY: compare the literal's UTF-8 bytes.
-      return typeof value === 'string' ? `CAST(${params.bind(value)} AS BINARY)` : undefined;
-    case 'integer':
-    case 'time': {
-      let digits: string | undefined;
-      if (typeof value === 'bigint') digits = value.toString();
-      else if (typeof value === 'number' && Number.isSafeInteger(value)) digits = String(value);
-      // Decimal text cast to BIGINT: exact for nanosecond times beyond 2^53.
-      return digits === undefined ? undefined : `CAST(${params.bind(digits)} AS SIGNED)`;
-    }
-  }
-}
-
-function columnCompare(column: SqlColumn, op: Exclude<CompareOp, 'ne'>, value: Scalar, params: MysqlParams): string {
-  const literal = columnLiteral(column, value, params);
-  if (literal === undefined) return 'FALSE';
-  return `(${column.sql} ${SQL_COMPARE[op]} ${literal})`;
-}
-
-function columnIn(column: SqlColumn, values: readonly Scalar[], params: MysqlParams): string {
-  const literals = values.map((v) => columnLiteral(column, v, params)).filter((v) => v !== undefined);
-  if (literals.length === 0) return 'FALSE';
-  return `(${column.sql} IN (${literals.join(', ')}))`;
+/** A column's literal as SQL: text as bytes (name columns are VARBINARY), integers as BIGINT. */
+function bindForColumn(column: SqlColumn, value: string | bigint, params: MysqlParams): string {
+  // Decimal text cast to BIGINT: exact for nanosecond times beyond 2^53.
+  if (column.type !== 'text') return `CAST(${params.bind(value.toString())} AS SIGNED)`;
+  return `CAST(${params.bind(value as string)} AS BINARY)`;
 }
 
 // ---- JSON documents ----

@@ -1,10 +1,11 @@
-import type { CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import type { Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
 import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
 import {
+  type ColumnLeaf,
+  compileColumnLeaf,
   compileOrderBy,
   PathParams,
   quotedJsonPath,
-  resolveColumn,
   resolveDocument,
   SQL_COMPARE,
   type SqlColumn,
@@ -53,10 +54,10 @@ export function compileFilter(filter: Filter, shape: TableShape, params: PgParam
 
 function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: PgParams): string {
   if (leaf.field.kind === 'column') {
-    const column = resolveColumn(leaf.field.column, shape);
-    if (leaf.op === 'exists') return leaf.value ? 'TRUE' : 'FALSE';
-    if (leaf.op === 'in') return columnIn(column, leaf.values, params);
-    return columnCompare(column, leaf.op, leaf.value, params);
+    // A bigint binds as decimal text, typed by its cast (an untyped parameter would be refused).
+    const bind = (column: SqlColumn, value: string | bigint) =>
+      `${params.bind(value.toString())}${column.type === 'text' ? '::text' : '::bigint'}`;
+    return compileColumnLeaf(leaf as ColumnLeaf, shape, bind, { true: 'TRUE', false: 'FALSE' });
   }
   // Decided without the field: bind nothing that the SQL would not use (PostgreSQL refuses untyped unused
   // $n), but still refuse a field this search does not have, as sqlite does.
@@ -72,34 +73,6 @@ function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: PgParams): str
 }
 
 // ---- columns ----
-
-/** The literal as bound for this column (bigint as decimal text), or undefined when it cannot match. */
-function columnLiteral(column: SqlColumn, value: Scalar): string | undefined {
-  switch (column.type) {
-    case 'text':
-      return typeof value === 'string' ? value : undefined;
-    case 'integer':
-    case 'time':
-      if (typeof value === 'bigint') return value.toString();
-      return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value).toString() : undefined;
-  }
-}
-
-function castFor(column: SqlColumn): string {
-  return column.type === 'text' ? '::text' : '::bigint';
-}
-
-function columnCompare(column: SqlColumn, op: Exclude<CompareOp, 'ne'>, value: Scalar, params: PgParams): string {
-  const literal = columnLiteral(column, value);
-  if (literal === undefined) return 'FALSE';
-  return `(${column.sql} ${SQL_COMPARE[op]} ${params.bind(literal)}${castFor(column)})`;
-}
-
-function columnIn(column: SqlColumn, values: readonly Scalar[], params: PgParams): string {
-  const literals = values.map((v) => columnLiteral(column, v)).filter((v) => v !== undefined);
-  if (literals.length === 0) return 'FALSE';
-  return `(${column.sql} IN (${literals.map((v) => `${params.bind(v)}${castFor(column)}`).join(', ')}))`;
-}
 
 // ---- JSON documents ----
 

@@ -1,13 +1,13 @@
-import type { CompareOp, Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
+import type { Filter, Scalar, SortSpec } from '../../../core/filter/ast.js';
 import { compileBoolean, type FilterLeaf } from '../sql-boolean.js';
 import {
+  type ColumnLeaf,
+  compileColumnLeaf,
   compileOrderBy,
   NamedParams,
   quotedJsonPath,
-  resolveColumn,
   resolveDocument,
   SQL_COMPARE,
-  type SqlColumn,
 } from '../sql-fields.js';
 import type { TableShape } from '../sql-tables.js';
 
@@ -58,10 +58,8 @@ export function compileFilter(filter: Filter, shape: TableShape, params: SqlPara
 
 function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: SqlParams): string {
   if (leaf.field.kind === 'column') {
-    const column = resolveColumn(leaf.field.column, shape);
-    if (leaf.op === 'exists') return leaf.value ? '1' : '0';
-    if (leaf.op === 'in') return columnIn(column, leaf.values, params);
-    return columnCompare(column, leaf.op, leaf.value, params);
+    // Columns hold text and integers as SQLite compares them: bind the value as it is.
+    return compileColumnLeaf(leaf as ColumnLeaf, shape, (_, value) => params.bind(value), { true: '1', false: '0' });
   }
   const json = jsonField(leaf.field.document, leaf.field.path, shape, params);
   if (leaf.op === 'exists') return `(${json.type} IS ${leaf.value ? 'NOT ' : ''}NULL)`;
@@ -71,30 +69,6 @@ function compileLeaf(leaf: FilterLeaf, shape: TableShape, params: SqlParams): st
 }
 
 // ---- columns ----
-
-/** The literal as this column stores it, or undefined when its type cannot match the column. */
-function columnLiteral(column: SqlColumn, value: Scalar): string | bigint | undefined {
-  switch (column.type) {
-    case 'text':
-      return typeof value === 'string' ? value : undefined;
-    case 'integer':
-    case 'time':
-      if (typeof value === 'bigint') return value;
-      return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined;
-  }
-}
-
-function columnCompare(column: SqlColumn, op: Exclude<CompareOp, 'ne'>, value: Scalar, params: SqlParams): string {
-  const literal = columnLiteral(column, value);
-  if (literal === undefined) return '0';
-  return `(${column.sql} ${SQL_COMPARE[op]} ${params.bind(literal)})`;
-}
-
-function columnIn(column: SqlColumn, values: readonly Scalar[], params: SqlParams): string {
-  const literals = values.map((v) => columnLiteral(column, v)).filter((v) => v !== undefined);
-  if (literals.length === 0) return '0';
-  return `(${column.sql} IN (${literals.map((v) => params.bind(v)).join(', ')}))`;
-}
 
 // ---- JSON documents ----
 
