@@ -73,6 +73,9 @@ wait_for() { # what, seconds, command...
 
 pg_ready() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; }
 
+# As the postgres user, from / (it cannot enter a checkout under a private temp directory).
+as_postgres() { (cd / && su postgres -c "$1"); }
+
 pg_up() {
   ensure_package postgresql pg_ctlcluster
   if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$PG_VERSION main"; then
@@ -85,15 +88,15 @@ pg_up() {
   fi
   wait_for postgresql 30 pg_ready
   # Role and database for the tests; UTF8 so that COLLATE "C" orders strings by code point.
-  su postgres -c "psql -q -v ON_ERROR_STOP=1 -p $PG_PORT" <<'SQL'
+  as_postgres "psql -q -v ON_ERROR_STOP=1 -p $PG_PORT" <<'SQL'
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'stategate') THEN
     CREATE ROLE stategate LOGIN PASSWORD 'stategate';
   END IF;
 END $$;
 SQL
-  if ! su postgres -c "psql -tAq -p $PG_PORT -c \"SELECT 1 FROM pg_database WHERE datname = 'stategate'\"" | grep -q 1; then
-    su postgres -c "createdb -p $PG_PORT -O stategate -E UTF8 -T template0 --locale C.UTF-8 stategate"
+  if ! as_postgres "psql -tAq -p $PG_PORT -c \"SELECT 1 FROM pg_database WHERE datname = 'stategate'\"" | grep -q 1; then
+    as_postgres "createdb -p $PG_PORT -O stategate -E UTF8 -T template0 --locale C.UTF-8 stategate"
   fi
 }
 
