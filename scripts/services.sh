@@ -69,6 +69,19 @@ wait_for() { # what, seconds, command...
   return 1
 }
 
+# Stops the process a pid file names (started by `up` from this checkout) and waits until it is gone.
+stop_pidfile() { # what pidfile seconds
+  local what="$1" pidfile="$2" seconds="$3" pid
+  [ -f "$pidfile" ] || return 0
+  pid="$(cat "$pidfile")"
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping $what"
+    kill "$pid"
+    wait_for "$what to stop" "$seconds" bash -c "! kill -0 $pid"
+  fi
+  rm -f "$pidfile"
+}
+
 # ---- PostgreSQL ----
 
 pg_ready() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; }
@@ -146,17 +159,7 @@ SQL
   wait_for mariadb 30 mariadb_ready
 }
 
-mariadb_down() {
-  if [ -f "$MARIADB_DIR/mariadb.pid" ]; then
-    local pid
-    pid="$(cat "$MARIADB_DIR/mariadb.pid")"
-    if kill -0 "$pid" 2>/dev/null; then
-      log "stopping MariaDB"
-      kill "$pid"
-      wait_for "mariadb to stop" 60 bash -c "! kill -0 $pid"
-    fi
-  fi
-}
+mariadb_down() { stop_pidfile MariaDB "$MARIADB_DIR/mariadb.pid" 60; }
 
 # ---- Redis ----
 
@@ -199,18 +202,7 @@ nats_up() {
   wait_for nats 30 nats_ready
 }
 
-nats_down() {
-  if [ -f "$ROOT/nats/nats.pid" ]; then
-    local pid
-    pid="$(cat "$ROOT/nats/nats.pid")"
-    if kill -0 "$pid" 2>/dev/null; then
-      log "stopping NATS"
-      kill "$pid"
-      wait_for "nats to stop" 10 bash -c "! kill -0 $pid"
-    fi
-    rm -f "$ROOT/nats/nats.pid"
-  fi
-}
+nats_down() { stop_pidfile NATS "$ROOT/nats/nats.pid" 10; }
 
 # ---- FerretDB (MongoDB wire protocol; the mongo provider) ----
 
@@ -241,18 +233,7 @@ ferretdb_up() {
   wait_for ferretdb 60 ferretdb_ready
 }
 
-ferretdb_down() {
-  if [ -f "$FERRETDB_DIR/ferretdb.pid" ]; then
-    local pid
-    pid="$(cat "$FERRETDB_DIR/ferretdb.pid")"
-    if kill -0 "$pid" 2>/dev/null; then
-      log "stopping FerretDB"
-      kill "$pid"
-      wait_for "ferretdb to stop" 20 bash -c "! kill -0 $pid"
-    fi
-    rm -f "$FERRETDB_DIR/ferretdb.pid"
-  fi
-}
+ferretdb_down() { stop_pidfile FerretDB "$FERRETDB_DIR/ferretdb.pid" 20; }
 
 print_urls() {
   echo "STATEGATE_TEST_POSTGRES_URL=postgres://stategate:stategate@127.0.0.1:$PG_PORT/stategate"
