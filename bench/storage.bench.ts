@@ -35,6 +35,14 @@ const configs: Record<string, () => StorageConfig> = {
     url: env.STATEGATE_TEST_MYSQL_URL ?? 'mysql://stategate:stategate@127.0.0.1:3306/stategate',
     poolSize: 20,
   }),
+  mongo: () => ({
+    name: 'mongo',
+    url: env.STATEGATE_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/stategate',
+    // Its own database per run: FerretDB scans whole collections, so older events would slow every append.
+    database: `stategate_bench_${Date.now()}`,
+    poolSize: 20,
+    allowStandalone: false,
+  }),
 };
 
 async function run(provider: string, writers: number): Promise<number> {
