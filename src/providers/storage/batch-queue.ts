@@ -21,6 +21,19 @@ export interface BatchQueueOptions {
   batchFailed: (err: unknown) => StategateError;
 }
 
+/** What a committed batch does with its items: each gets its outcome, in order. */
+export function settleBatch<R>(
+  batch: ReadonlyArray<{ resolve: (value: R) => void; reject: (error: StategateError) => void }>,
+  outcomes: readonly BatchOutcome<R>[],
+): void {
+  batch.forEach((pending, i) => {
+    const outcome = outcomes[i];
+    if (!outcome) pending.reject(StategateError.from(new Error('storage batch returned too few outcomes')));
+    else if (outcome.ok) pending.resolve(outcome.value);
+    else pending.reject(outcome.error);
+  });
+}
+
 interface Pending<I, R> {
   item: I;
   state: 'queued' | 'started' | 'abandoned';
@@ -99,11 +112,6 @@ export class BatchQueue<I, R> {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i];
-      if (!outcome) pending.reject(StategateError.from(new Error('storage batch returned too few outcomes')));
-      else if (outcome.ok) pending.resolve(outcome.value);
-      else pending.reject(outcome.error);
-    });
+    settleBatch(batch, outcomes);
   }
 }

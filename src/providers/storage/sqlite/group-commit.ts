@@ -1,14 +1,12 @@
-import { StategateError, unavailable } from '../../../core/errors.js';
+import { type StategateError, unavailable } from '../../../core/errors.js';
 import type { Logger } from '../../../core/ports/logger.js';
-
-/** The fate of one item of a batch that committed: its result, or the error that refused only it. */
-export type Outcome<R> = { ok: true; value: R } | { ok: false; error: StategateError };
+import { type BatchOutcome, settleBatch } from '../batch-queue.js';
 
 /**
  * Commits a batch in one transaction and returns one outcome per item, in order, after COMMIT. Throws when
  * the batch as a whole failed (nothing of it was committed).
  */
-export type CommitBatch<I, R> = (items: readonly I[]) => Outcome<R>[];
+export type CommitBatch<I, R> = (items: readonly I[]) => BatchOutcome<R>[];
 
 interface Pending<I, R> {
   item: I;
@@ -65,7 +63,7 @@ export class GroupCommitter<I, R> {
   private flush(): void {
     if (this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.maxBatch);
-    let outcomes: Outcome<R>[];
+    let outcomes: BatchOutcome<R>[];
     const started = performance.now();
     try {
       outcomes = this.commitBatch(batch.map((p) => p.item));
@@ -76,11 +74,6 @@ export class GroupCommitter<I, R> {
       return;
     }
     this.logger.debug({ batchSize: batch.length, ms: performance.now() - started }, 'storage batch committed');
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i];
-      if (!outcome) pending.reject(StategateError.from(new Error('storage batch returned too few outcomes')));
-      else if (outcome.ok) pending.resolve(outcome.value);
-      else pending.reject(outcome.error);
-    });
+    settleBatch(batch, outcomes);
   }
 }

@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import { alreadyExists, StategateError } from '../../../core/errors.js';
 import type { Event } from '../../../core/model.js';
 import type { WriteIntent } from '../../../core/ports/storage.js';
+import type { BatchOutcome } from '../batch-queue.js';
 import { planSqlWrite } from '../sql-write-plan.js';
-import type { Outcome } from './group-commit.js';
 import { type HeadRow, keyParams, toHead } from './rows.js';
 
 /**
@@ -17,7 +17,7 @@ import { type HeadRow, keyParams, toHead } from './rows.js';
  * upsert the head, append the event. Its position is the inserted rowid; with a single writing connection
  * positions rise in commit order (G4).
  */
-export function createBatchWriter(db: Database.Database): (intents: readonly WriteIntent[]) => Outcome<Event>[] {
+export function createBatchWriter(db: Database.Database): (intents: readonly WriteIntent[]) => BatchOutcome<Event>[] {
   const readHead = db.prepare<[string, string, string], HeadRow>(
     'SELECT version, "values", time FROM entities WHERE domain = ? AND type = ? AND key = ?',
   );
@@ -68,7 +68,7 @@ export function createBatchWriter(db: Database.Database): (intents: readonly Wri
     };
   });
 
-  const applyBatch = db.transaction((intents: readonly WriteIntent[]): Outcome<Event>[] =>
+  const applyBatch = db.transaction((intents: readonly WriteIntent[]): BatchOutcome<Event>[] =>
     intents.map((intent) => {
       try {
         return { ok: true, value: applyOne(intent) };
