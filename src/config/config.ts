@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { Limits } from '../core/limits.js';
-import { envSchema, notYetSupported } from './env-schema.js';
+import { envSchema } from './env-schema.js';
 
 export type StorageConfig =
   | { name: 'sqlite'; path: string }
@@ -30,7 +30,6 @@ export interface Config {
   storage: StorageConfig;
   cache: CacheConfig;
   channel: BusConfig;
-  cors: { origins: string[]; methods: string[]; headers: string[] };
   limits: Limits;
   subscriptionsPerConnection: number;
   /** The largest request body a transport reads, in bytes (REST answers 413 past it). */
@@ -38,6 +37,64 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** PEM certificate and key; with them the port speaks TLS (HTTP/2 or HTTP/1.1 by ALPN). */
   tls: { cert: Buffer; key: Buffer } | null;
+  /** The files the TLS material came from (read again on SIGHUP), resolved against the working directory. */
+  tlsFiles: { cert: string; key: string } | null;
+  /** JWT authentication; null when no JWKS is configured (protected mode or auth disabled). */
+  jwt: JwtConfig | null;
+  /** Rego policies; null = the seed's default (`default allow = true`). */
+  policies: { request: PolicySource | null; response: PolicySource | null; opaPath: string; timeoutMs: number };
+  /** Cross-origin access: none unless `origins` lists some (`*` = any origin, never with credentials). */
+  cors: { origins: string[]; methods: string[]; headers: string[]; credentials: boolean; maxAgeSeconds: number };
+  graphql: {
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxDirectives: number;
+    maxCost: number;
+    /** Schema introspection (and field suggestions): default on without auth, off with a JWKS. */
+    introspection: boolean;
+  };
+  /** Connection, rate and overload limits of the port. */
+  network: NetworkLimits;
+}
+
+/** How JWTs are verified (STATEGATE_JWKS_URI and friends). */
+export interface JwtConfig {
+  jwksUri: string;
+  issuer?: string;
+  audience?: string;
+  /** Only these JWS algorithms are accepted (never HS* or none). */
+  algorithms: string[];
+  leewaySeconds: number;
+  maxTokenBytes: number;
+  jwksCooldownMs: number;
+  jwksCacheMaxAgeMs: number;
+  jwksTimeoutMs: number;
+}
+
+/**
+ * Where a policy comes from: Rego text (base64 variable or a .rego file), a compiled .wasm file, or an OPA
+ * bundle (.tar.gz). `variable` names the configuration variable for start-up errors.
+ */
+export type PolicySource =
+  | { kind: 'rego'; rego: string; variable: string; file?: string }
+  | { kind: 'wasm' | 'bundle'; file: string; variable: string };
+
+export interface NetworkLimits {
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  websocketsPerPrincipal: number;
+  streamsPerPrincipal: number;
+  http2MaxStreams: number;
+  http2MaxResetsPerSecond: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Requests per second per principal (JWT `sub`, else client IP); 0 = no rate limit. */
+  rateLimitRps: number;
+  rateLimitBurst: number;
+  /** Unary calls running at once; more are shed with RESOURCE_EXHAUSTED / 503. */
+  maxInFlight: number;
 }
 
 /** A configuration value that stops the server; the message names the variable. */
@@ -134,11 +191,6 @@ function storageConfig(storage: StorageEnv): StorageConfig {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const merged = { ...readDotenv(cwd), ...definedOnly(env) };
-  for (const [name, feature] of Object.entries(notYetSupported)) {
-    if (merged[name]) {
-      throw new ConfigError(`${name}: ${feature} is not available in this build yet; unset ${name} to start`);
-    }
-  }
   const stategateVars = Object.fromEntries(Object.entries(merged).filter(([k]) => k.startsWith('STATEGATE_')));
   const parsed = envSchema.strict().safeParse(stategateVars);
   if (!parsed.success) {
@@ -149,7 +201,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  const protectedMode = !e.STATEGATE_AUTH_DISABLED;
+  const jwksUri = e.STATEGATE_JWKS_URI;
+  if (e.STATEGATE_AUTH_DISABLED) {
+    // The seed's switch turns off JWKS and policies alike; configuring both is a contradiction, not a choice.
+    const conflicting = [
+      'STATEGATE_JWKS_URI',
+      'STATEGATE_REQUEST_POLICY',
+      'STATEGATE_RESPONSE_POLICY',
+      'STATEGATE_REQUEST_POLICY_FILE',
+      'STATEGATE_RESPONSE_POLICY_FILE',
+    ].filter((name) => stategateVars[name]);
+    if (conflicting.length > 0) {
+      throw new ConfigError(
+        `${conflicting.join(', ')}: set while STATEGATE_AUTH_DISABLED=true turns authentication and policies off; unset one of them`,
+      );
+    }
+  }
+  const protectedMode = !e.STATEGATE_AUTH_DISABLED && jwksUri === undefined;
+  if (e.STATEGATE_CORS_ALLOW_CREDENTIALS && e.STATEGATE_CORS_ALLOW_ORIGINS.includes('*')) {
+    throw new ConfigError('STATEGATE_CORS_ALLOW_CREDENTIALS: cannot be true while STATEGATE_CORS_ALLOW_ORIGINS is *');
+  }
+  for (const origin of e.STATEGATE_CORS_ALLOW_ORIGINS) {
+    if (origin !== '*' && !isOrigin(origin)) {
+      throw new ConfigError(`STATEGATE_CORS_ALLOW_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+    }
+  }
   const storage = e.STATEGATE_STORAGE_PROVIDER;
   const mutexMax = e.STATEGATE_MUTEX_MAX_TTL_MS;
   if (e.STATEGATE_MUTEX_DEFAULT_TTL_MS > mutexMax) {
@@ -171,6 +247,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       origins: e.STATEGATE_CORS_ALLOW_ORIGINS,
       methods: e.STATEGATE_CORS_ALLOW_METHODS,
       headers: e.STATEGATE_CORS_ALLOW_HEADERS,
+      credentials: e.STATEGATE_CORS_ALLOW_CREDENTIALS,
+      maxAgeSeconds: e.STATEGATE_CORS_MAX_AGE_S,
     },
     limits: {
       streamBuffer: e.STATEGATE_STREAM_BUFFER,
@@ -185,8 +263,94 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxBodyBytes: e.STATEGATE_MAX_BODY_BYTES,
     shutdownTimeoutMs: e.STATEGATE_SHUTDOWN_TIMEOUT_MS,
     tls: readTls(e.STATEGATE_TLS_CERT_FILE, e.STATEGATE_TLS_KEY_FILE, cwd),
+    tlsFiles:
+      e.STATEGATE_TLS_CERT_FILE && e.STATEGATE_TLS_KEY_FILE
+        ? { cert: resolve(cwd, e.STATEGATE_TLS_CERT_FILE), key: resolve(cwd, e.STATEGATE_TLS_KEY_FILE) }
+        : null,
+    jwt:
+      jwksUri === undefined
+        ? null
+        : {
+            jwksUri,
+            ...(e.STATEGATE_JWT_ISSUER !== undefined ? { issuer: e.STATEGATE_JWT_ISSUER } : {}),
+            ...(e.STATEGATE_JWT_AUDIENCE !== undefined ? { audience: e.STATEGATE_JWT_AUDIENCE } : {}),
+            algorithms: e.STATEGATE_JWT_ALGORITHMS,
+            leewaySeconds: e.STATEGATE_JWT_LEEWAY_S,
+            maxTokenBytes: e.STATEGATE_JWT_MAX_BYTES,
+            jwksCooldownMs: e.STATEGATE_JWKS_COOLDOWN_MS,
+            jwksCacheMaxAgeMs: e.STATEGATE_JWKS_CACHE_MAX_AGE_MS,
+            jwksTimeoutMs: e.STATEGATE_JWKS_TIMEOUT_MS,
+          },
+    policies: {
+      request: policySource('REQUEST', e.STATEGATE_REQUEST_POLICY, e.STATEGATE_REQUEST_POLICY_FILE, cwd),
+      response: policySource('RESPONSE', e.STATEGATE_RESPONSE_POLICY, e.STATEGATE_RESPONSE_POLICY_FILE, cwd),
+      opaPath: e.STATEGATE_OPA_PATH ?? 'opa',
+      timeoutMs: e.STATEGATE_POLICY_TIMEOUT_MS,
+    },
+    graphql: {
+      maxDepth: e.STATEGATE_GRAPHQL_MAX_DEPTH,
+      maxAliases: e.STATEGATE_GRAPHQL_MAX_ALIASES,
+      maxTokens: e.STATEGATE_GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.STATEGATE_GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.STATEGATE_GRAPHQL_MAX_COST,
+      introspection: e.STATEGATE_GRAPHQL_INTROSPECTION ?? jwksUri === undefined,
+    },
+    network: {
+      maxConnections: e.STATEGATE_MAX_CONNECTIONS,
+      maxConnectionsPerIp: e.STATEGATE_MAX_CONNECTIONS_PER_IP,
+      websocketsPerPrincipal: e.STATEGATE_WEBSOCKETS_PER_PRINCIPAL,
+      streamsPerPrincipal: e.STATEGATE_STREAMS_PER_PRINCIPAL,
+      http2MaxStreams: e.STATEGATE_HTTP2_MAX_STREAMS,
+      http2MaxResetsPerSecond: e.STATEGATE_HTTP2_MAX_RESETS_PER_S,
+      headersTimeoutMs: e.STATEGATE_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.STATEGATE_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.STATEGATE_IDLE_TIMEOUT_MS,
+      rateLimitRps: e.STATEGATE_RATE_LIMIT_RPS,
+      rateLimitBurst: e.STATEGATE_RATE_LIMIT_BURST,
+      maxInFlight: e.STATEGATE_MAX_IN_FLIGHT,
+    },
   };
   return deepFreeze(config);
+}
+
+/** An origin as browsers send it: scheme://host[:port], nothing after. `null` is never an allowed origin. */
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return /^https?:$/.test(url.protocol) && url.origin === value;
+}
+
+/** A policy from its base64 variable or its file (.rego, .wasm, .tar.gz bundle); both at once is an error. */
+function policySource(
+  which: 'REQUEST' | 'RESPONSE',
+  rego: string | undefined,
+  file: string | undefined,
+  cwd: string,
+): PolicySource | null {
+  const variable = `STATEGATE_${which}_POLICY`;
+  const fileVariable = `${variable}_FILE`;
+  if (rego !== undefined && file !== undefined) {
+    throw new ConfigError(`${variable}, ${fileVariable}: set only one of them`);
+  }
+  if (rego !== undefined) {
+    if (rego.trim() === '') throw new ConfigError(`${variable}: decodes to an empty policy`);
+    return { kind: 'rego', rego, variable };
+  }
+  if (file === undefined) return null;
+  const path = resolve(cwd, file);
+  if (/\.rego$/i.test(path)) {
+    try {
+      return { kind: 'rego', rego: readFileSync(path, 'utf8'), variable: fileVariable, file: path };
+    } catch (err) {
+      throw new ConfigError(
+        `${fileVariable}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    }
+  }
+  if (!existsSync(path)) throw new ConfigError(`${fileVariable}: cannot read ${file}: ENOENT`);
+  if (/\.wasm$/i.test(path)) return { kind: 'wasm', file: path, variable: fileVariable };
+  if (/\.(tar\.gz|tgz)$/i.test(path)) return { kind: 'bundle', file: path, variable: fileVariable };
+  throw new ConfigError(`${fileVariable}: ${file} is not a .rego, .wasm or OPA bundle (.tar.gz) file`);
 }
 
 function readTls(certFile: string | undefined, keyFile: string | undefined, cwd: string) {

@@ -23,6 +23,28 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+/** JWS algorithms with a public key: HS* (a shared secret) and `none` can never be accepted from a JWKS. */
+export const ASYMMETRIC_JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+
+/** A base64 value (the seed's policies), decoded to text; anything but base64 is refused. */
+const base64Text = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9+/\r\n]+={0,2}$/, 'must be base64 (e.g. base64 -w0 policy.rego)')
+  .transform((v) => Buffer.from(v, 'base64').toString('utf8'));
+
 const json = z.string().transform((text, ctx) => {
   try {
     return JSON.parse(text) as unknown;
@@ -107,9 +129,9 @@ export const envSchema = z.object({
   STATEGATE_STORAGE_PROVIDER: storageProvider.default({ name: 'sqlite' }),
   STATEGATE_CACHE_PROVIDER: cacheProvider.default({ name: 'memory' }),
   STATEGATE_CHANNEL_PROVIDER: busProvider.optional(),
-  STATEGATE_CORS_ALLOW_ORIGINS: list.default(['*']),
+  STATEGATE_CORS_ALLOW_ORIGINS: list.default([]),
   STATEGATE_CORS_ALLOW_METHODS: list.default(['POST', 'GET', 'PUT', 'PATCH', 'DELETE']),
-  STATEGATE_CORS_ALLOW_HEADERS: list.default(['*']),
+  STATEGATE_CORS_ALLOW_HEADERS: list.default(['authorization', 'content-type']),
   STATEGATE_STREAM_BUFFER: int(1, 1_000_000).default(1024),
   STATEGATE_SEARCH_LIMIT_CAP: int(1, 100_000).default(1000),
   STATEGATE_GLOB_LENGTH: int(1, 4096).default(256),
@@ -122,16 +144,55 @@ export const envSchema = z.object({
   STATEGATE_MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
   STATEGATE_TLS_CERT_FILE: z.string().trim().min(1).optional(),
   STATEGATE_TLS_KEY_FILE: z.string().trim().min(1).optional(),
-});
 
-/**
- * Variables the seed defines whose features are not in this build yet. Setting one stops the server:
- * running without the authentication it asks for would be silently less safe than configured.
- */
-export const notYetSupported: Record<string, string> = {
-  STATEGATE_JWKS_URI: 'JWT authentication',
-  STATEGATE_JWT_ISSUER: 'JWT authentication',
-  STATEGATE_JWT_AUDIENCE: 'JWT authentication',
-  STATEGATE_REQUEST_POLICY: 'request policies',
-  STATEGATE_RESPONSE_POLICY: 'response policies',
-};
+  // Authentication (JWT verified against a remote JWKS).
+  STATEGATE_JWKS_URI: z
+    .string()
+    .trim()
+    .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), 'must be an http(s):// URL')
+    .optional(),
+  STATEGATE_JWT_ISSUER: z.string().trim().min(1).optional(),
+  STATEGATE_JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  STATEGATE_JWT_ALGORITHMS: list
+    .pipe(z.array(z.enum(ASYMMETRIC_JWT_ALGORITHMS)).min(1, 'must name at least one algorithm'))
+    .default([...ASYMMETRIC_JWT_ALGORITHMS]),
+  STATEGATE_JWT_LEEWAY_S: int(0, 300).default(5),
+  STATEGATE_JWT_MAX_BYTES: int(256, 65_536).default(8192),
+  STATEGATE_JWKS_COOLDOWN_MS: int(0, 3_600_000).default(30_000),
+  STATEGATE_JWKS_CACHE_MAX_AGE_MS: int(1000, 86_400_000).default(600_000),
+  STATEGATE_JWKS_TIMEOUT_MS: int(100, 60_000).default(5000),
+
+  // Authorization (OPA Rego policies, run as WebAssembly).
+  STATEGATE_REQUEST_POLICY: base64Text.optional(),
+  STATEGATE_RESPONSE_POLICY: base64Text.optional(),
+  STATEGATE_REQUEST_POLICY_FILE: z.string().trim().min(1).optional(),
+  STATEGATE_RESPONSE_POLICY_FILE: z.string().trim().min(1).optional(),
+  STATEGATE_OPA_PATH: z.string().trim().min(1).optional(),
+  STATEGATE_POLICY_TIMEOUT_MS: int(1, 60_000).default(250),
+
+  // Browsers: no cross-origin access unless origins are listed.
+  STATEGATE_CORS_ALLOW_CREDENTIALS: bool.default(false),
+  STATEGATE_CORS_MAX_AGE_S: int(0, 86_400).default(600),
+
+  // GraphQL request limits.
+  STATEGATE_GRAPHQL_MAX_DEPTH: int(1, 1000).default(12),
+  STATEGATE_GRAPHQL_MAX_ALIASES: int(0, 10_000).default(15),
+  STATEGATE_GRAPHQL_MAX_TOKENS: int(10, 1_000_000).default(2000),
+  STATEGATE_GRAPHQL_MAX_DIRECTIVES: int(0, 10_000).default(20),
+  STATEGATE_GRAPHQL_MAX_COST: int(1, 10_000_000).default(5000),
+  STATEGATE_GRAPHQL_INTROSPECTION: bool.optional(),
+
+  // Connections, rates and overload.
+  STATEGATE_MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
+  STATEGATE_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(512),
+  STATEGATE_WEBSOCKETS_PER_PRINCIPAL: int(1, 100_000).default(64),
+  STATEGATE_STREAMS_PER_PRINCIPAL: int(1, 1_000_000).default(1000),
+  STATEGATE_HTTP2_MAX_STREAMS: int(1, 10_000).default(100),
+  STATEGATE_HTTP2_MAX_RESETS_PER_S: int(1, 100_000).default(200),
+  STATEGATE_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  STATEGATE_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  STATEGATE_IDLE_TIMEOUT_MS: int(100, 3_600_000).default(60_000),
+  STATEGATE_RATE_LIMIT_RPS: int(0, 10_000_000).default(2000),
+  STATEGATE_RATE_LIMIT_BURST: int(1, 10_000_000).default(4000),
+  STATEGATE_MAX_IN_FLIGHT: int(1, 1_000_000).default(2048),
+});

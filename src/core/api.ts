@@ -7,6 +7,7 @@ import type {
   EntityRef,
   Event,
   EventRef,
+  JsonObject,
   Message,
   MutexLease,
   MutexRef,
@@ -32,6 +33,11 @@ export interface Subscription<T> extends AsyncIterable<T> {
  * response policy. Transports translate their wire format to these calls and StategateErrors back.
  */
 export interface StategateApi {
+  /**
+   * The caller's verified claims (`{}` when authentication is off), or UNAUTHENTICATED. For transports
+   * that authenticate a connection once before its operations, e.g. graphql-ws at `connection_init`.
+   */
+  authenticate(ctx: CallContext): Promise<JsonObject>;
   entities: {
     /** Replaces the entity's values; resolves with the event it appended. */
     set(ctx: CallContext, input: EntityInput): Promise<Event>;

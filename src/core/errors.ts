@@ -35,12 +35,19 @@ export function codeName(code: CodeNumber): CodeName {
 export class StategateError extends Error {
   override readonly name = 'StategateError';
 
+  /**
+   * For RESOURCE_EXHAUSTED / UNAVAILABLE that will pass: how long to wait before retrying, in ms. Transports
+   * send it as `Retry-After` (HTTP, seconds rounded up) or `retry-after` trailer metadata (gRPC).
+   */
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     readonly code: CodeName,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   /** The gRPC status number of this error. */

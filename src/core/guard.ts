@@ -1,46 +1,72 @@
+import { Admission, type AdmissionLimits, unlimitedAdmission } from './admission.js';
 import type { Subscription } from './api.js';
 import { StategateError } from './errors.js';
 import type { JsonObject } from './model.js';
 import type { AccessPolicy, CallContext, PolicyInput } from './ports/access.js';
+import { type Logger, silentLogger } from './ports/logger.js';
+
+/** The longest a timer can wait (2^31-1 ms); a token valid for longer is re-checked then. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * The one place on every call path where authentication and the request and response policies run,
- * whichever transport the call came from. Order: authenticate → validate → authorize → run → filter.
+ * The one place on every call path where admission, authentication and the request and response policies
+ * run, whichever transport the call came from. Order: shed overload → authenticate → rate-limit →
+ * validate → authorize → run → filter. A policy that throws denies (fail closed).
  */
 export class Guard {
-  constructor(private readonly access: AccessPolicy) {}
+  private readonly admission: Admission;
+
+  constructor(
+    private readonly access: AccessPolicy,
+    limits: AdmissionLimits = unlimitedAdmission,
+    private readonly logger: Logger = silentLogger,
+  ) {
+    this.admission = new Admission(limits);
+  }
+
+  /** The caller's verified claims (for transports that authenticate a connection once, e.g. graphql-ws). */
+  authenticate(ctx: CallContext): Promise<JsonObject> {
+    return this.access.authenticate(ctx);
+  }
 
   /** A unary call whose whole response the response policy allows or withholds. */
-  async unary<I, O>(
+  unary<I, O>(
     method: string,
     ctx: CallContext,
     validate: () => I,
     run: (input: I, claims: JsonObject) => Promise<O>,
   ): Promise<O> {
-    const { input, claims } = await this.admit(method, ctx, validate);
-    const response = await run(input, claims);
-    const policyInput = this.policyInput(method, ctx, claims, input);
-    if (!(await this.access.allowResponse({ ...policyInput, response }))) {
-      throw new StategateError('PERMISSION_DENIED', `response policy denied ${method}`);
-    }
-    return response;
+    return this.admission.inFlightCall(async () => {
+      const { input, claims } = await this.admit(method, ctx, validate);
+      const response = await run(input, claims);
+      const policyInput = this.policyInput(method, ctx, claims, input);
+      if (!(await this.allowResponse({ ...policyInput, response }))) {
+        throw new StategateError('PERMISSION_DENIED', `response policy denied ${method}`);
+      }
+      return response;
+    });
   }
 
   /** A call answering a list: the response policy decides per item, and denied items are dropped (G9). */
-  async list<I, O>(
+  list<I, O>(
     method: string,
     ctx: CallContext,
     validate: () => I,
     run: (input: I, claims: JsonObject) => Promise<O[]>,
   ): Promise<O[]> {
-    const { input, claims } = await this.admit(method, ctx, validate);
-    const items = await run(input, claims);
-    const policyInput = this.policyInput(method, ctx, claims, input);
-    const allowed = await Promise.all(items.map((response) => this.access.allowResponse({ ...policyInput, response })));
-    return items.filter((_, i) => allowed[i]);
+    return this.admission.inFlightCall(async () => {
+      const { input, claims } = await this.admit(method, ctx, validate);
+      const items = await run(input, claims);
+      const policyInput = this.policyInput(method, ctx, claims, input);
+      const allowed = await Promise.all(items.map((response) => this.allowResponse({ ...policyInput, response })));
+      return items.filter((_, i) => allowed[i]);
+    });
   }
 
-  /** A stream: admitted like a call (with the real stream options as body), then filtered item by item. */
+  /**
+   * A stream: admitted like a call (with the real stream options as body), counted against the principal's
+   * stream limit, filtered item by item, and ended UNAUTHENTICATED (resumable) when the token expires.
+   */
   async stream<I, O>(
     method: string,
     ctx: CallContext,
@@ -48,9 +74,20 @@ export class Guard {
     open: (input: I, claims: JsonObject) => Subscription<O>,
   ): Promise<Subscription<O>> {
     const { input, claims } = await this.admit(method, ctx, validate);
-    const source = open(input, claims);
+    const release = this.admission.openStream(Admission.principal(ctx, claims));
+    let source: Subscription<O>;
+    try {
+      source = open(input, claims);
+    } catch (err) {
+      release();
+      throw err;
+    }
     const policyInput = this.policyInput(method, ctx, claims, input);
-    return filterSubscription(source, (response) => this.access.allowResponse({ ...policyInput, response }));
+    return guardSubscription(source, {
+      allow: (response) => this.allowResponse({ ...policyInput, response }),
+      expiresAtMs: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined,
+      onClose: release,
+    });
   }
 
   private async admit<I>(
@@ -59,11 +96,30 @@ export class Guard {
     validate: () => I,
   ): Promise<{ input: I; claims: JsonObject }> {
     const claims = await this.access.authenticate(ctx);
+    this.admission.charge(Admission.principal(ctx, claims));
     const input = validate();
-    if (!(await this.access.allowRequest(this.policyInput(method, ctx, claims, input)))) {
+    if (!(await this.allowRequest(this.policyInput(method, ctx, claims, input)))) {
       throw new StategateError('PERMISSION_DENIED', `request policy denied ${method}`);
     }
     return { input, claims };
+  }
+
+  private async allowRequest(input: PolicyInput): Promise<boolean> {
+    try {
+      return (await this.access.allowRequest(input)) === true;
+    } catch (err) {
+      this.logger.error({ err, method: input.method }, 'request policy failed: denied');
+      return false;
+    }
+  }
+
+  private async allowResponse(input: PolicyInput & { response: unknown }): Promise<boolean> {
+    try {
+      return (await this.access.allowResponse(input)) === true;
+    } catch (err) {
+      this.logger.error({ err, method: input.method }, 'response policy failed: withheld');
+      return false;
+    }
   }
 
   private policyInput(method: string, ctx: CallContext, claims: JsonObject, body: unknown): PolicyInput {
@@ -71,20 +127,77 @@ export class Guard {
   }
 }
 
-function filterSubscription<T>(source: Subscription<T>, allow: (item: T) => Promise<boolean>): Subscription<T> {
+interface GuardOptions<T> {
+  /** The response policy's decision on one item; denied items are skipped. */
+  allow: (item: T) => Promise<boolean>;
+  /** When the caller's token expires (ms since the epoch); the stream then ends UNAUTHENTICATED. */
+  expiresAtMs: number | undefined;
+  /** Runs once when the stream ends, however it ends. */
+  onClose: () => void;
+}
+
+function tokenExpired(): StategateError {
+  return new StategateError(
+    'UNAUTHENTICATED',
+    'token expired: reconnect with a fresh token and resume from your last position',
+  );
+}
+
+/** `source` with denied items dropped, ended when the token expires, and `onClose` run exactly once. */
+function guardSubscription<T>(source: Subscription<T>, options: GuardOptions<T>): Subscription<T> {
+  let closed = false;
+  let expired = false;
+  let wakeOnExpiry: ((err: StategateError) => void) | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    source.close();
+    options.onClose();
+  };
+  const expire = () => {
+    expired = true;
+    const wake = wakeOnExpiry;
+    close();
+    wake?.(tokenExpired());
+  };
+  const arm = (at: number) => {
+    const wait = at - Date.now();
+    if (wait <= 0) return expire();
+    timer = setTimeout(() => arm(at), Math.min(wait, MAX_TIMER_MS));
+    timer.unref();
+  };
+  if (options.expiresAtMs !== undefined) arm(options.expiresAtMs);
+  const iterator = source[Symbol.asyncIterator]();
   return {
-    close: () => source.close(),
+    close,
     [Symbol.asyncIterator]() {
-      const it = source[Symbol.asyncIterator]();
       return {
         async next() {
           for (;;) {
-            const result = await it.next();
-            if (result.done || (await allow(result.value))) return result;
+            if (expired) throw tokenExpired();
+            const expiry = new Promise<never>((_, reject) => {
+              wakeOnExpiry = reject;
+            });
+            let result: IteratorResult<T>;
+            try {
+              result = await Promise.race([iterator.next(), expiry]);
+            } catch (err) {
+              close();
+              throw err;
+            } finally {
+              wakeOnExpiry = null;
+            }
+            if (result.done) {
+              close();
+              return result;
+            }
+            if (await options.allow(result.value)) return result;
           }
         },
         async return() {
-          source.close();
+          close();
           return { value: undefined, done: true };
         },
       };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AdmissionLimits } from './admission.js';
 import type { StategateApi } from './api.js';
 import { type Clock, createSystemClock } from './clock.js';
 import { Guard } from './guard.js';
@@ -24,6 +25,8 @@ export interface StategateDeps {
   cache: CacheProvider;
   mutex: MutexProvider;
   access: AccessPolicy;
+  /** Rate limit, in-flight bound and streams per principal; default: unlimited. */
+  admission?: AdmissionLimits;
   limits?: Partial<Limits>;
   clock?: Clock;
   logger?: Logger;
@@ -57,7 +60,7 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
   const peers = new PeerService(messageHub, clock, limits, newId);
   const cache = new CacheService(deps.cache, clock, limits);
   const mutex = new MutexService(deps.mutex, clock, limits);
-  const guard = new Guard(deps.access);
+  const guard = new Guard(deps.access, deps.admission, logger);
   const readiness = new ReadinessProbe(
     {
       // The cheapest real query every storage has: one indexed MAX over the log.
@@ -71,6 +74,7 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
   );
 
   const api: StategateApi = {
+    authenticate: (ctx) => guard.authenticate(ctx),
     entities: {
       set: (ctx, input) =>
         guard.unary(

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import { createStategate, type Stategate } from '../core/stategate.js';
 import type { AppLogger } from '../logger.js';
-import { createAllowAllPolicy } from '../policy/allow-all.js';
+import { createAccessPolicy } from '../policy/index.js';
 import { createBus, createCacheAndMutex, createStorage } from '../providers/index.js';
 import { createRpcHandler } from '../transports/connect/index.js';
 import { useRest } from '../transports/rest/index.js';
@@ -27,6 +27,8 @@ export interface App {
 
 /** Opens the providers, starts core and serves every transport on the configured port. */
 export async function startApp(config: Config, logger: AppLogger): Promise<App> {
+  // Policies compile first: a policy that cannot load stops the server before any database is opened.
+  const access = await createAccessPolicy(config, logger.child({ component: 'policy' }));
   const storage = await createStorage(config.storage, logger.child({ component: 'storage' }));
   const bus = await createBus(config.channel, logger.child({ component: 'bus' }));
   const { cache, mutex } = await createCacheAndMutex(config.cache, logger.child({ component: 'cache' }));
@@ -35,7 +37,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     bus,
     cache,
     mutex,
-    access: createAllowAllPolicy(),
+    access,
+    admission: config.network,
     limits: config.limits,
     logger: logger.child({ component: 'core' }),
   });
@@ -113,6 +116,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       // Streams end first (each subscriber gets UNAVAILABLE), then sockets drain and the port closes.
       const stopped = port.close(config.shutdownTimeoutMs);
       await stategate.close();
+      await access.close();
       rpc.close();
       await websockets.close();
       // Connections whose last request was a stream that just ended are idle keep-alives now: close them

@@ -89,7 +89,8 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
   const yoga: GraphqlYoga = createYoga<GraphqlServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint,
-    context: ({ request, wsCall }) => createGraphqlContext(api, wsCall ?? callFromRequest(request)),
+    context: ({ request, req, wsCall }) =>
+      createGraphqlContext(api, wsCall ?? callFromRequest(request, req?.socket?.remoteAddress)),
     maskedErrors: { maskError, errorMessage: 'internal error' },
     logging: createYogaLogger(logger),
     cors: corsOptions(options.cors),

@@ -9,6 +9,8 @@ export interface CallContext {
   authorization?: string;
   /** Request headers / gRPC metadata, lower-cased names. */
   metadata: Readonly<Record<string, string>>;
+  /** The client's IP address (the socket's peer); who is rate-limited when there are no claims. */
+  peer?: string;
 }
 
 /** The input of a policy decision (DESIGN.md §5). */

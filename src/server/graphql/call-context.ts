@@ -2,11 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CallContext } from '../../core/ports/access.js';
 
 /** The CallContext of a GraphQL request over HTTP (POST, GET or SSE). */
-export function callFromRequest(request: Request): CallContext {
+export function callFromRequest(request: Request, peer?: string): CallContext {
   const metadata: Record<string, string> = {};
   // Repeated headers come joined; names are lower-cased here because not every Headers implementation does.
   for (const [name, value] of request.headers) metadata[name.toLowerCase()] = value;
-  return { transport: 'graphql', authorization: request.headers.get('authorization') ?? undefined, metadata };
+  return { transport: 'graphql', authorization: request.headers.get('authorization') ?? undefined, metadata, peer };
 }
 
 const CREDENTIAL_FIELDS = ['Authorization', 'authorization', 'authToken'] as const;
@@ -19,6 +19,7 @@ const CREDENTIAL_FIELDS = ['Authorization', 'authorization', 'authToken'] as con
 export function callFromConnection(
   connectionParams: Readonly<Record<string, unknown>> | undefined,
   headers: IncomingHttpHeaders,
+  peer?: string,
 ): CallContext {
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -32,5 +33,5 @@ export function callFromConnection(
       break;
     }
   }
-  return { transport: 'graphql', authorization, metadata };
+  return { transport: 'graphql', authorization, metadata, peer };
 }

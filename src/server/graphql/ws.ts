@@ -14,6 +14,8 @@ import type { GraphqlLogger } from './logger.js';
 export interface GraphqlServerContext {
   /** Set for graphql-ws operations; HTTP operations derive the caller from the request. */
   wsCall?: CallContext;
+  /** The Node request, when Yoga serves as a Node request listener (HTTP operations). */
+  req?: IncomingMessage;
 }
 
 export interface WebSocketOptions {
@@ -53,7 +55,11 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
       execute: (args) => enveloped(args).execute(args),
       subscribe: (args) => enveloped(args).subscribe(args),
       onConnect: (ctx) => {
-        ctx.extra.call = callFromConnection(ctx.connectionParams, ctx.extra.request.headers);
+        ctx.extra.call = callFromConnection(
+          ctx.connectionParams,
+          ctx.extra.request.headers,
+          ctx.extra.request.socket.remoteAddress,
+        );
         connections.add(ctx);
       },
       onClose: (ctx) => {

@@ -1,4 +1,4 @@
-import type { HandlerContext } from '@connectrpc/connect';
+import { createContextKey, createContextValues, type HandlerContext } from '@connectrpc/connect';
 import type { CallContext, Transport } from '../../core/ports/access.js';
 
 /** Which of the three RPC protocols a request speaks, by its content type. */
@@ -7,6 +7,14 @@ export function rpcTransport(contentType: string | null): Extract<Transport, 'gr
   if (type.startsWith('application/grpc-web')) return 'grpc-web';
   if (type.startsWith('application/grpc')) return 'grpc';
   return 'connect';
+}
+
+/** The client's IP address, put into each request's context values by the handler (see peerContextValues). */
+const peerKey = createContextKey<string | undefined>(undefined, { description: 'client IP address' });
+
+/** Context values carrying the client's IP address into the handler. */
+export function peerContextValues(peer: string | undefined) {
+  return createContextValues().set(peerKey, peer);
 }
 
 /** The CallContext of an RPC: its protocol, its `authorization` header, and its headers as metadata. */
@@ -21,5 +29,6 @@ export function callFromHandlerContext(context: HandlerContext): CallContext {
     transport: rpcTransport(headers.get('content-type')),
     authorization: headers.get('authorization') ?? undefined,
     metadata,
+    peer: context.values.get(peerKey),
   };
 }

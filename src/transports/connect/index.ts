@@ -19,6 +19,7 @@ import {
   ServerReflection as ServerReflectionV1alpha,
 } from '../../generated/grpc/reflection/v1alpha/reflection_pb.js';
 import { file_stategate } from '../../generated/stategate_pb.js';
+import { peerContextValues } from './call-context.js';
 import { handleCors, type RpcCorsOptions } from './cors.js';
 import { reportParseErrorsAsInvalidArgument } from './errors.js';
 import { grpcPercentEncode, withSpecGrpcMessage } from './grpc-message.js';
@@ -105,7 +106,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     }
     let request: ReturnType<typeof universalRequestFromNodeRequest>;
     try {
-      request = universalRequestFromNodeRequest(req, res, undefined, undefined);
+      request = universalRequestFromNodeRequest(req, res, undefined, peerContextValues(req.socket.remoteAddress));
     } catch (err) {
       // e.g. an HTTP/1.0 request without a Host header: connect-es needs the authority.
       res.writeHead(400, { 'content-type': 'application/json' });

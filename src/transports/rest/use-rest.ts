@@ -46,11 +46,17 @@ const streamIds: Partial<
   [Method.peerStream]: { idOf: (message: PeerMessage) => message.id },
 };
 
+/** The client's IP address from the Node request Yoga was handed as server context, if any. */
+function peerOf(serverContext: unknown): string | undefined {
+  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
+  return req?.socket?.remoteAddress;
+}
+
 /** The CallContext of a REST request: its Authorization header and every header, lower-cased, as metadata. */
-function callContext(request: Request): CallContext {
+function callContext(request: Request, peer: string | undefined): CallContext {
   const metadata: Record<string, string> = {};
   for (const [name, value] of request.headers) metadata[name.toLowerCase()] = value;
-  return { transport: 'rest', authorization: request.headers.get('authorization') ?? undefined, metadata };
+  return { transport: 'rest', authorization: request.headers.get('authorization') ?? undefined, metadata, peer };
 }
 
 /**
@@ -88,6 +94,7 @@ export function useRest(options: RestOptions): Plugin {
     request: Request,
     url: URL,
     fetchAPI: { Response: typeof Response; ReadableStream: typeof ReadableStream },
+    peer: string | undefined,
   ): Promise<Response> {
     const where = `${request.method} ${url.pathname}`;
     try {
@@ -106,7 +113,7 @@ export function useRest(options: RestOptions): Plugin {
       }
       const { route } = found;
       const message = await decodeRequest(route, request, url, found.params, limits);
-      const ctx = callContext(request);
+      const ctx = callContext(request, peer);
       if (route.rpc.kind === 'unary') {
         return json(fetchAPI, 200, await unary(route as RestRoute & { rpc: UnaryRpc }, ctx, message as never));
       }
@@ -137,11 +144,11 @@ export function useRest(options: RestOptions): Plugin {
     onYogaInit({ yoga }) {
       graphqlEndpoint = yoga.graphqlEndpoint;
     },
-    onRequest({ request, url, fetchAPI, endResponse }) {
+    onRequest({ request, url, fetchAPI, endResponse, serverContext }) {
       const path = url.pathname;
       if (!path.startsWith(prefix)) return;
       if (path === graphqlEndpoint || path.startsWith(`${graphqlEndpoint}/`)) return;
-      return serve(request, url, fetchAPI).then(endResponse);
+      return serve(request, url, fetchAPI, peerOf(serverContext)).then(endResponse);
     },
   };
 }

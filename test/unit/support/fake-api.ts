@@ -76,6 +76,7 @@ export function createFakeApi() {
   });
 
   const api: StategateApi = {
+    authenticate: async () => ({}),
     entities: {
       async set(ctx, input) {
         record('entities.set', ctx, input);
