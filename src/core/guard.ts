@@ -158,9 +158,9 @@ function guardSubscription<T>(source: Subscription<T>, options: GuardOptions<T>)
   };
   const expire = () => {
     expired = true;
-    const wake = wakeOnExpiry;
+    // Wake a waiting reader before closing the source, whose close would otherwise end it as a plain `done`.
+    wakeOnExpiry?.(tokenExpired());
     close();
-    wake?.(tokenExpired());
   };
   const arm = (at: number) => {
     const wait = at - Date.now();
@@ -191,6 +191,7 @@ function guardSubscription<T>(source: Subscription<T>, options: GuardOptions<T>)
             }
             if (result.done) {
               close();
+              if (expired) throw tokenExpired();
               return result;
             }
             if (await options.allow(result.value)) return result;
