@@ -50,6 +50,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     cors: config.cors,
     maxSubscriptionsPerConnection: config.subscriptionsPerConnection,
     maxBodyBytes: config.maxBodyBytes,
+    maxWebsocketsPerPrincipal: config.network.websocketsPerPrincipal,
     // REST (every other /api/ path) is a Yoga plugin: the same server, CORS and core calls as GraphQL.
     plugins: [
       useRest({

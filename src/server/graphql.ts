@@ -53,8 +53,10 @@ export interface GraphqlServerOptions {
   graphiql?: boolean;
   /** More Yoga plugins, e.g. routes served beside GraphQL. */
   plugins?: Plugin[];
-  /** Largest GraphQL request body, bytes. Default 4 MiB. */
+  /** Largest GraphQL request body, bytes; also the largest graphql-ws frame. Default 4 MiB. */
   maxBodyBytes?: number;
+  /** graphql-ws sockets one principal (JWT `sub`, else client IP) may hold open. Default 64. */
+  maxWebsocketsPerPrincipal?: number;
 }
 
 export type GraphqlYoga = YogaServerInstance<GraphqlServerContext, GraphqlContext>;
@@ -113,6 +115,9 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
         logger,
         maxOperationsPerConnection: options.maxSubscriptionsPerConnection ?? 100,
         drainTimeoutMs: options.websocketDrainTimeoutMs ?? 1000,
+        authenticate: (call) => api.authenticate(call),
+        maxPayloadBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+        maxWebsocketsPerPrincipal: options.maxWebsocketsPerPrincipal ?? 64,
       }),
   };
 }

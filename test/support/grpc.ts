@@ -137,8 +137,15 @@ export class GrpcClient {
   }
 
   /** Opens a server stream and collects its items. */
-  stream<T = Record<string, unknown>>(service: string, method: string, request: unknown): CollectedStream<T> {
-    const call = this.method<StreamFn>(service, method)(request, new grpc.Metadata()) as grpc.ClientReadableStream<T>;
+  stream<T = Record<string, unknown>>(
+    service: string,
+    method: string,
+    request: unknown,
+    metadata: Record<string, string> = {},
+  ): CollectedStream<T> {
+    const md = new grpc.Metadata();
+    for (const [k, v] of Object.entries(metadata)) md.set(k, v);
+    const call = this.method<StreamFn>(service, method)(request, md) as grpc.ClientReadableStream<T>;
     const items: T[] = [];
     let wake: (() => void) | null = null;
     let finished = false;

@@ -17,12 +17,155 @@ describe('loadConfig', () => {
       storage: { name: 'sqlite', path: './data/stategate.db' },
       cache: { name: 'memory' },
       channel: { name: 'memory' },
-      cors: { origins: ['*'] },
+      // No cross-origin access at all unless origins are listed.
+      cors: { origins: [], credentials: false },
       limits: { streamBuffer: 1024, searchLimitCap: 1000, mutexDefaultTtlMs: 60_000 },
       maxBodyBytes: 4 * 1024 * 1024,
+      jwt: null,
+      policies: { request: null, response: null, opaPath: 'opa', timeoutMs: 250 },
+      graphql: { introspection: true },
+      network: { websocketsPerPrincipal: 64, rateLimitRps: 2000 },
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.limits)).toBe(true);
+    expect(Object.isFrozen(config.cors.origins)).toBe(true);
+  });
+
+  describe('authentication', () => {
+    it('protected mode (loopback only) without a JWKS and without STATEGATE_AUTH_DISABLED, even asked for 0.0.0.0', () => {
+      const config = loadConfig({ STATEGATE_HOST: '0.0.0.0' }, emptyDir());
+      expect(config).toMatchObject({ protectedMode: true, host: '127.0.0.1', authDisabled: false, jwt: null });
+    });
+
+    it('STATEGATE_AUTH_DISABLED=true leaves protected mode: no JWT, any address', () => {
+      const config = loadConfig({ STATEGATE_AUTH_DISABLED: 'true', STATEGATE_HOST: '::' }, emptyDir());
+      expect(config).toMatchObject({ protectedMode: false, host: '::', authDisabled: true, jwt: null });
+    });
+
+    it('STATEGATE_JWKS_URI turns JWT authentication on with safe defaults; introspection goes off', () => {
+      const config = loadConfig({ STATEGATE_JWKS_URI: 'https://idp.example/.well-known/jwks.json' }, emptyDir());
+      expect(config).toMatchObject({ protectedMode: false, host: '0.0.0.0', authDisabled: false });
+      expect(config.graphql.introspection).toBe(false);
+      expect(config.jwt).toEqual({
+        jwksUri: 'https://idp.example/.well-known/jwks.json',
+        algorithms: [
+          'RS256',
+          'RS384',
+          'RS512',
+          'PS256',
+          'PS384',
+          'PS512',
+          'ES256',
+          'ES384',
+          'ES512',
+          'EdDSA',
+          'Ed25519',
+        ],
+        leewaySeconds: 5,
+        maxTokenBytes: 8192,
+        jwksCooldownMs: 30_000,
+        jwksCacheMaxAgeMs: 600_000,
+        jwksTimeoutMs: 5000,
+      });
+      expect(Object.isFrozen(config.jwt?.algorithms)).toBe(true);
+    });
+
+    it('reads every JWT variable', () => {
+      const config = loadConfig(
+        {
+          STATEGATE_JWKS_URI: 'http://127.0.0.1:9999/jwks',
+          STATEGATE_JWT_ISSUER: 'https://idp.example/',
+          STATEGATE_JWT_AUDIENCE: 'stategate',
+          STATEGATE_JWT_ALGORITHMS: 'ES256, EdDSA',
+          STATEGATE_JWT_LEEWAY_S: '0',
+          STATEGATE_JWT_MAX_BYTES: '4096',
+          STATEGATE_JWKS_COOLDOWN_MS: '1000',
+          STATEGATE_JWKS_CACHE_MAX_AGE_MS: '60000',
+          STATEGATE_JWKS_TIMEOUT_MS: '2000',
+          STATEGATE_GRAPHQL_INTROSPECTION: 'true',
+        },
+        emptyDir(),
+      );
+      expect(config.jwt).toEqual({
+        jwksUri: 'http://127.0.0.1:9999/jwks',
+        issuer: 'https://idp.example/',
+        audience: 'stategate',
+        algorithms: ['ES256', 'EdDSA'],
+        leewaySeconds: 0,
+        maxTokenBytes: 4096,
+        jwksCooldownMs: 1000,
+        jwksCacheMaxAgeMs: 60_000,
+        jwksTimeoutMs: 2000,
+      });
+      expect(config.graphql.introspection).toBe(true);
+    });
+
+    it('refuses a JWKS together with STATEGATE_AUTH_DISABLED=true, naming both', () => {
+      const env = { STATEGATE_AUTH_DISABLED: 'true', STATEGATE_JWKS_URI: 'https://idp.example/jwks' };
+      expect(() => loadConfig(env, emptyDir())).toThrow(/STATEGATE_JWKS_URI: set while STATEGATE_AUTH_DISABLED=true/);
+    });
+  });
+
+  describe('policies', () => {
+    const rego = 'package stategate.authz\ndefault allow = true\n';
+    it('reads base64 Rego from STATEGATE_REQUEST_POLICY / STATEGATE_RESPONSE_POLICY', () => {
+      const b64 = Buffer.from(rego).toString('base64');
+      const config = loadConfig(
+        { STATEGATE_REQUEST_POLICY: b64, STATEGATE_RESPONSE_POLICY: b64, STATEGATE_OPA_PATH: '/opt/opa' },
+        emptyDir(),
+      );
+      expect(config.policies).toEqual({
+        request: { kind: 'rego', rego, variable: 'STATEGATE_REQUEST_POLICY' },
+        response: { kind: 'rego', rego, variable: 'STATEGATE_RESPONSE_POLICY' },
+        opaPath: '/opt/opa',
+        timeoutMs: 250,
+      });
+    });
+
+    it('reads .rego, .wasm and bundle files by their extension, resolved against the working directory', () => {
+      const dir = emptyDir();
+      writeFileSync(join(dir, 'p.rego'), rego);
+      writeFileSync(join(dir, 'p.wasm'), 'wasm');
+      writeFileSync(join(dir, 'b.tar.gz'), 'tar');
+      const files = (request: string, response: string) =>
+        loadConfig({ STATEGATE_REQUEST_POLICY_FILE: request, STATEGATE_RESPONSE_POLICY_FILE: response }, dir).policies;
+      expect(files('p.rego', 'p.wasm')).toMatchObject({
+        request: { kind: 'rego', rego, variable: 'STATEGATE_REQUEST_POLICY_FILE', file: join(dir, 'p.rego') },
+        response: { kind: 'wasm', file: join(dir, 'p.wasm'), variable: 'STATEGATE_RESPONSE_POLICY_FILE' },
+      });
+      expect(files('b.tar.gz', 'p.rego').request).toEqual({
+        kind: 'bundle',
+        file: join(dir, 'b.tar.gz'),
+        variable: 'STATEGATE_REQUEST_POLICY_FILE',
+      });
+    });
+  });
+
+  describe('CORS', () => {
+    it('reads origins, methods, headers, credentials and max age', () => {
+      const config = loadConfig(
+        {
+          STATEGATE_AUTH_DISABLED: 'true',
+          STATEGATE_CORS_ALLOW_ORIGINS: 'https://app.example.com,http://localhost:3000',
+          STATEGATE_CORS_ALLOW_METHODS: 'GET, POST',
+          STATEGATE_CORS_ALLOW_HEADERS: 'authorization',
+          STATEGATE_CORS_ALLOW_CREDENTIALS: 'true',
+          STATEGATE_CORS_MAX_AGE_S: '60',
+        },
+        emptyDir(),
+      );
+      expect(config.cors).toEqual({
+        origins: ['https://app.example.com', 'http://localhost:3000'],
+        methods: ['GET', 'POST'],
+        headers: ['authorization'],
+        credentials: true,
+        maxAgeSeconds: 60,
+      });
+    });
+
+    it('takes * for any origin (without credentials)', () => {
+      expect(loadConfig({ STATEGATE_CORS_ALLOW_ORIGINS: '*' }, emptyDir()).cors.origins).toEqual(['*']);
+    });
   });
 
   it('reads the seed variables', () => {
@@ -201,7 +344,43 @@ describe('loadConfig', () => {
     [{ STATEGATE_STREAM_BUFFER: '0' }, /STATEGATE_STREAM_BUFFER/],
     [{ STATEGATE_MAX_BODY_BYTES: '10' }, /STATEGATE_MAX_BODY_BYTES/],
     [{ STATEGATE_PROT: '8080' }, /STATEGATE_PROT: unknown variable/],
-    [{ STATEGATE_JWKS_URI: 'https://issuer.example/jwks' }, /STATEGATE_JWKS_URI/],
+    [{ STATEGATE_JWKS_URI: 'not a url' }, /STATEGATE_JWKS_URI: must be an http\(s\):\/\/ URL/],
+    [{ STATEGATE_JWKS_URI: 'file:///etc/jwks.json' }, /STATEGATE_JWKS_URI: must be an http\(s\):\/\/ URL/],
+    [{ STATEGATE_JWKS_URI: 'https://idp.example/jwks', STATEGATE_JWT_ALGORITHMS: 'HS256' }, /STATEGATE_JWT_ALGORITHMS/],
+    [{ STATEGATE_JWT_ALGORITHMS: 'RS256,none' }, /STATEGATE_JWT_ALGORITHMS/],
+    [{ STATEGATE_JWT_ALGORITHMS: ' , ' }, /STATEGATE_JWT_ALGORITHMS: must name at least one algorithm/],
+    [{ STATEGATE_JWT_LEEWAY_S: '301' }, /STATEGATE_JWT_LEEWAY_S/],
+    [{ STATEGATE_JWT_MAX_BYTES: '100' }, /STATEGATE_JWT_MAX_BYTES/],
+    [{ STATEGATE_JWKS_CACHE_MAX_AGE_MS: '10' }, /STATEGATE_JWKS_CACHE_MAX_AGE_MS/],
+    [{ STATEGATE_JWKS_TIMEOUT_MS: '0' }, /STATEGATE_JWKS_TIMEOUT_MS/],
+    [{ STATEGATE_JWKS_COOLDOWN_MS: '-1' }, /STATEGATE_JWKS_COOLDOWN_MS/],
+    [{ STATEGATE_JWT_ISSUER: ' ' }, /STATEGATE_JWT_ISSUER/],
+    [
+      { STATEGATE_AUTH_DISABLED: 'true', STATEGATE_REQUEST_POLICY: 'cGFja2FnZQ==' },
+      /STATEGATE_REQUEST_POLICY: set while/,
+    ],
+    [{ STATEGATE_REQUEST_POLICY: 'not base64!' }, /STATEGATE_REQUEST_POLICY: must be base64/],
+    [{ STATEGATE_REQUEST_POLICY: 'ICAg' }, /STATEGATE_REQUEST_POLICY: decodes to an empty policy/],
+    [
+      { STATEGATE_REQUEST_POLICY: 'cGFja2FnZQ==', STATEGATE_REQUEST_POLICY_FILE: 'p.rego' },
+      /STATEGATE_REQUEST_POLICY, STATEGATE_REQUEST_POLICY_FILE: set only one of them/,
+    ],
+    [
+      { STATEGATE_RESPONSE_POLICY_FILE: 'missing.rego' },
+      /STATEGATE_RESPONSE_POLICY_FILE: cannot read missing.rego: ENOENT/,
+    ],
+    [
+      { STATEGATE_RESPONSE_POLICY_FILE: 'missing.wasm' },
+      /STATEGATE_RESPONSE_POLICY_FILE: cannot read missing.wasm: ENOENT/,
+    ],
+    [{ STATEGATE_CORS_ALLOW_ORIGINS: 'null' }, /STATEGATE_CORS_ALLOW_ORIGINS: "null" is not an origin/],
+    [{ STATEGATE_CORS_ALLOW_ORIGINS: 'https://a.example/' }, /STATEGATE_CORS_ALLOW_ORIGINS: "https:\/\/a.example\/"/],
+    [{ STATEGATE_CORS_ALLOW_ORIGINS: 'a.example' }, /STATEGATE_CORS_ALLOW_ORIGINS: "a.example" is not an origin/],
+    [{ STATEGATE_CORS_ALLOW_ORIGINS: 'ftp://a.example' }, /STATEGATE_CORS_ALLOW_ORIGINS/],
+    [
+      { STATEGATE_CORS_ALLOW_ORIGINS: '*', STATEGATE_CORS_ALLOW_CREDENTIALS: 'true' },
+      /STATEGATE_CORS_ALLOW_CREDENTIALS: cannot be true while STATEGATE_CORS_ALLOW_ORIGINS is \*/,
+    ],
     [{ STATEGATE_TLS_CERT_FILE: '/nonexistent/cert.pem' }, /STATEGATE_TLS_KEY_FILE: required/],
     [
       { STATEGATE_TLS_CERT_FILE: '/nonexistent/cert.pem', STATEGATE_TLS_KEY_FILE: '/nonexistent/key.pem' },

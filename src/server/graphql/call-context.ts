@@ -29,7 +29,9 @@ export function callFromConnection(
   for (const field of CREDENTIAL_FIELDS) {
     const value = connectionParams?.[field];
     if (typeof value === 'string' && value.trim() !== '') {
-      authorization = /\s/.test(value.trim()) ? value.trim() : `Bearer ${value.trim()}`;
+      const credential = value.trim();
+      // A lone scheme name ("Bearer") is no token: it stays as it is, to be refused as a missing token.
+      authorization = /\s/.test(credential) || /^bearer$/i.test(credential) ? credential : `Bearer ${credential}`;
       break;
     }
   }

@@ -4,6 +4,9 @@ import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { Admission } from '../../core/admission.js';
+import { isStategateError } from '../../core/errors.js';
+import type { JsonObject } from '../../core/model.js';
 import type { CallContext } from '../../core/ports/access.js';
 import type { GraphqlContext } from '../../resolvers/context.js';
 import { callFromConnection } from './call-context.js';
@@ -26,7 +29,35 @@ export interface WebSocketOptions {
   maxOperationsPerConnection: number;
   /** How long `close()` lets running operations send their last payload before closing sockets. */
   drainTimeoutMs: number;
+  /** Verifies a connection's credentials at `connection_init` (core's `api.authenticate`). */
+  authenticate(call: CallContext): Promise<JsonObject>;
+  /** The largest frame (message) a client may send; larger ones close the socket with 1009. */
+  maxPayloadBytes: number;
+  /** Sockets one principal (JWT `sub`, else client IP) may hold open at once; more close with 4429. */
+  maxWebsocketsPerPrincipal: number;
 }
+
+/** graphql-ws close codes beside the protocol's own. */
+export const WS_CLOSE = {
+  /** The protocol's Unauthorized: no or a refused token at `connection_init`, or the token expired. */
+  unauthorized: 4401,
+  /** Too many sockets for one principal (the HTTP 429 of the WebSocket). */
+  tooManyConnections: 4429,
+  internalError: 4500,
+} as const;
+
+/** The reason a socket closes with when its token expires: the client reconnects and resumes its streams. */
+export const TOKEN_EXPIRED_REASON = 'token expired: reconnect with a fresh token and resume from your last position';
+
+/** The longest a timer can wait (2^31-1 ms); a token valid for longer is re-checked then. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** What a socket knows about itself beside graphql-ws' own: its caller, whom it counts against, its expiry. */
+type ConnectionExtra = {
+  call: CallContext;
+  principal: string | undefined;
+  expiry: NodeJS.Timeout;
+};
 
 type Enveloped = ReturnType<WebSocketOptions['yoga']['getEnveloped']>;
 
@@ -36,8 +67,10 @@ type Enveloped = ReturnType<WebSocketOptions['yoga']['getEnveloped']>;
  * plugins as HTTP. Answers a handle that closes every socket.
  */
 export function attachGraphqlWs(server: Server, options: WebSocketOptions): { close(): Promise<void> } {
-  const { yoga, path, logger, maxOperationsPerConnection, drainTimeoutMs } = options;
-  const wss = new WebSocketServer({ noServer: true });
+  const { yoga, path, logger, maxOperationsPerConnection, drainTimeoutMs, authenticate } = options;
+  // Without maxPayload, ws reads frames of up to 100 MiB: the body limit applies to WebSockets too.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const perPrincipal = new Map<string, number>();
   // Live connections; each one's `subscriptions` lists its running operations (graphql-ws removes an id once
   // its `complete` has been sent).
   const connections = new Set<{ readonly subscriptions: Readonly<Record<string, unknown>> }>();
@@ -50,20 +83,61 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
     return found;
   };
 
-  const disposable = useServer<Record<string, unknown>, { call: CallContext }>(
+  const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       execute: (args) => enveloped(args).execute(args),
       subscribe: (args) => enveloped(args).subscribe(args),
-      onConnect: (ctx) => {
-        ctx.extra.call = callFromConnection(
+      onConnect: async (ctx) => {
+        const { socket } = ctx.extra;
+        const call = callFromConnection(
           ctx.connectionParams,
           ctx.extra.request.headers,
           ctx.extra.request.socket.remoteAddress,
         );
+        ctx.extra.call = call;
         connections.add(ctx);
+        let claims: JsonObject;
+        try {
+          claims = await authenticate(call);
+        } catch (err) {
+          if (isStategateError(err) && err.code === 'UNAUTHENTICATED') {
+            socket.close(WS_CLOSE.unauthorized, closeReason(`Unauthorized: ${err.message}`));
+          } else {
+            logger.error({ err }, 'graphql-ws: authentication failed unexpectedly');
+            socket.close(WS_CLOSE.internalError, 'Internal server error');
+          }
+          // graphql-ws then closes with 4403, which the close already under way overrides.
+          return false;
+        }
+        // The client may have gone while its token was being verified; onClose has run then.
+        if (socket.readyState !== socket.OPEN) return false;
+        const principal = Admission.principal(call, claims);
+        const open = perPrincipal.get(principal) ?? 0;
+        if (open >= options.maxWebsocketsPerPrincipal) {
+          socket.close(
+            WS_CLOSE.tooManyConnections,
+            `too many connections (at most ${options.maxWebsocketsPerPrincipal} per client)`,
+          );
+          return false;
+        }
+        perPrincipal.set(principal, open + 1);
+        ctx.extra.principal = principal;
+        if (typeof claims.exp === 'number') {
+          ctx.extra.expiry = closeAt(claims.exp * 1000, () =>
+            socket.close(WS_CLOSE.unauthorized, TOKEN_EXPIRED_REASON),
+          );
+        }
+        return true;
       },
       onClose: (ctx) => {
         connections.delete(ctx);
+        clearTimeout(ctx.extra.expiry);
+        const { principal } = ctx.extra;
+        if (principal === undefined) return;
+        ctx.extra.principal = undefined;
+        const left = (perPrincipal.get(principal) ?? 1) - 1;
+        if (left <= 0) perPrincipal.delete(principal);
+        else perPrincipal.set(principal, left);
       },
       onSubscribe: async (ctx, _id, payload) => {
         // graphql-ws has already registered this operation, hence `>`.
@@ -106,7 +180,14 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
       if (server.listenerCount('upgrade') <= 1) socket.destroy();
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      wss.emit('connection', ws, request);
+      // A socket error is a client's bad frame (too large, not UTF-8, bad opcode): ws has already closed the
+      // socket with the matching code (1009, 1007, 1002). graphql-ws' listener would print each one to
+      // the console, a line per frame any client can send; it goes to our log at debug instead.
+      ws.removeAllListeners('error');
+      ws.on('error', (err) => logger.debug({ err }, 'graphql-ws: frame refused'));
+    });
   };
   server.on('upgrade', onUpgrade);
   wss.on('error', (err) => logger.error({ err }, 'graphql-ws: server error'));
@@ -125,4 +206,17 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
       return closing;
     },
   };
+}
+
+/** Runs `close` at `atMs` (ms since the epoch), at once if that has passed; the timer never holds the process. */
+function closeAt(atMs: number, close: () => void): NodeJS.Timeout {
+  const wait = atMs - Date.now();
+  const timer = wait <= 0 ? setTimeout(close, 0) : setTimeout(() => closeAt(atMs, close), Math.min(wait, MAX_TIMER_MS));
+  timer.unref();
+  return timer;
+}
+
+/** A WebSocket close reason is at most 123 bytes. */
+function closeReason(text: string): string {
+  return Buffer.byteLength(text) <= 123 ? text : Buffer.from(text).subarray(0, 120).toString('utf8');
 }

@@ -1,5 +1,6 @@
 import { Code, type CodeName, isStategateError, StategateError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
+import { bearerChallenge } from '../../policy/auth-error.js';
 
 /** The HTTP status of each gRPC code: the mapping google.rpc.Code documents (and grpc-gateway uses). */
 export const httpStatusOf: Readonly<Record<CodeName, number>> = {
@@ -40,6 +41,18 @@ export class RestError extends StategateError {
   }
 }
 
+/**
+ * The headers an error answer carries besides its body: a RestError's own (e.g. `Allow`), the bearer
+ * challenge of UNAUTHENTICATED (RFC 6750), and `Retry-After` in whole seconds, rounded up, when core
+ * says when to retry (rate limit, overload).
+ */
+function errorHeaders(err: StategateError): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = err instanceof RestError ? { ...err.headers } : {};
+  if (err.code === 'UNAUTHENTICATED') headers['www-authenticate'] = bearerChallenge(err);
+  if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(0, Math.ceil(err.retryAfterMs / 1000)));
+  return headers;
+}
+
 /** What a client is told about `err`: its status and body. Anything but a coded error is masked and logged whole. */
 export function errorAnswer(
   err: unknown,
@@ -48,8 +61,7 @@ export function errorAnswer(
 ): { status: number; body: StatusBody; headers: Readonly<Record<string, string>> } {
   if (isStategateError(err) && err.code !== 'INTERNAL') {
     const status = err instanceof RestError ? err.httpStatus : httpStatusOf[err.code];
-    const headers = err instanceof RestError ? err.headers : {};
-    return { status, body: { code: Code[err.code], message: err.message, details: [] }, headers };
+    return { status, body: { code: Code[err.code], message: err.message, details: [] }, headers: errorHeaders(err) };
   }
   const cause = isStategateError(err) && err.cause !== undefined ? err.cause : err;
   logger.error({ err: cause, where }, 'rest: unexpected error');
