@@ -137,12 +137,13 @@ export function expectConnect(res: RawResponse | H2Response, status: number, cod
 }
 
 /** gRPC: HTTP 200 and `grpc-status` (in trailers, or the headers of a trailers-only answer). */
-export function expectGrpc(res: H2Response, code: CodeName): void {
+export function expectGrpc(res: H2Response, code: CodeName | 'OK'): void {
   const status = res.trailers['grpc-status'] ?? res.headers['grpc-status'];
-  if (res.status !== 200 || String(status) !== String(Code[code])) {
+  const want = code === 'OK' ? 0 : Code[code];
+  if (res.status !== 200 || String(status) !== String(want)) {
     const message = res.trailers['grpc-message'] ?? res.headers['grpc-message'];
     throw new Error(
-      `expected HTTP 200 grpc-status ${Code[code]} (${code}), got HTTP ${res.status} grpc-status ${String(status)} ${String(message ?? '')}`,
+      `expected HTTP 200 grpc-status ${want} (${code}), got HTTP ${res.status} grpc-status ${String(status)} ${String(message ?? '')}`,
     );
   }
 }
