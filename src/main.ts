@@ -2,7 +2,7 @@ import { ConfigError, loadConfig, storageForLog } from './config/config.js';
 import { createLogger } from './logger.js';
 import { startApp } from './server/app.js';
 
-/** Starts stategate from the environment and stops it cleanly on SIGTERM / SIGINT. */
+/** Starts stategate from the environment, stops it cleanly on SIGTERM / SIGINT, reloads TLS on SIGHUP. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -50,6 +50,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A renewed certificate is picked up without a restart; the listener also keeps SIGHUP from ending
+  // the process (its default), which a terminal hang-up or a config-reload habit would otherwise do.
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading TLS certificate');
+    app.reloadTls();
+  });
 }
 
 main().catch((err) => {

@@ -8,6 +8,12 @@ import { createBus, createCacheAndMutex, createStorage } from '../providers/inde
 import { createRpcHandler } from '../transports/connect/index.js';
 import { useRest } from '../transports/rest/index.js';
 import { createGraphqlServer } from './graphql.js';
+import { createBodyGate } from './http/body-gate.js';
+import { createCors } from './http/cors.js';
+import { type Surface, sendJson, sendRefusal } from './http/refusal.js';
+import { closeAfterAnswer } from './network/close-after-answer.js';
+import { isOverflow } from './network/connection-gate.js';
+import { reloadTls } from './network/tls-reload.js';
 import { createOnePort } from './one-port.js';
 import { sendLiveness, sendReadiness } from './probes.js';
 
@@ -23,6 +29,11 @@ export interface App {
   httpServer: Server;
   /** Graceful shutdown: stop accepting, end streams, flush and close providers. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Reads STATEGATE_TLS_CERT_FILE / _KEY_FILE again for new connections (SIGHUP). False, with the reason
+   * logged, when the port is cleartext or the new pair is unusable (the current certificate stays).
+   */
+  reloadTls(): boolean;
 }
 
 /** Opens the providers, starts core and serves every transport on the configured port. */
@@ -47,11 +58,10 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     api: stategate.api,
     logger: logger.child({ component: 'graphql' }),
     graphqlEndpoint: GRAPHQL_PATH,
-    cors: config.cors,
     maxSubscriptionsPerConnection: config.subscriptionsPerConnection,
     maxBodyBytes: config.maxBodyBytes,
     maxWebsocketsPerPrincipal: config.network.websocketsPerPrincipal,
-    // REST (every other /api/ path) is a Yoga plugin: the same server, CORS and core calls as GraphQL.
+    // REST (every other /api/ path) is a Yoga plugin: the same server and core calls as GraphQL.
     plugins: [
       useRest({
         api: stategate.api,
@@ -67,23 +77,29 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     api: stategate.api,
     logger: logger.child({ component: 'rpc' }),
     readMaxBytes: config.maxBodyBytes,
-    cors: config.cors,
     readiness: () => stategate.readiness(),
   });
 
-  const port = createOnePort((req, res) => route(req, res), config.tls ?? undefined);
+  const port = createOnePort({
+    handler: (req, res) => route(req, res),
+    limits: config.network,
+    tls: config.tls ?? undefined,
+  });
   const httpServer = port.http1;
+  const cors = createCors(config.cors);
+  const bodyGate = createBodyGate(config.network.maxInFlight);
+
+  /**
+   * Every request of the port, both protocols: the answer headers every transport shares (nosniff, CORS,
+   * preflights), the probes, then what the port refuses before a transport reads a byte of the body
+   * (see refuseEarly), then the transport.
+   */
   function route(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === GRAPHQL_PATH || path?.startsWith('/api/')) {
-      void graphql.yoga(req, res);
-      return;
-    }
-    // gRPC, gRPC-Web and Connect: /stategate.EntityService/Set, /grpc.health.v1.Health/Check, …
-    if (path !== undefined && rpc.matches(path)) {
-      rpc.handle(req, res);
-      return;
-    }
+    res.setHeader('x-content-type-options', 'nosniff');
+    const overflow = isOverflow(req.socket);
+    if (overflow) closeAfterAnswer(req, res);
+    if (cors(req, res)) return;
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') {
       sendLiveness(res);
       return;
@@ -95,13 +111,66 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       });
       return;
     }
-    sendJson(res, 404, { code: 5, message: `no route for ${req.method} ${path}`, details: [] });
+    const surface: Surface =
+      path === GRAPHQL_PATH ? 'graphql' : path.startsWith('/api/') ? 'rest' : rpc.matches(path) ? 'rpc' : 'other';
+    if (refuseEarly(req, res, surface, overflow)) return;
+    // 'checkContinue' requests come here too: only one that will be served is told to send its body.
+    if (/^100-continue$/i.test(String(req.headers.expect ?? ''))) res.writeContinue();
+    if (surface === 'graphql' || surface === 'rest') {
+      void graphql.yoga(req, res);
+    } else if (surface === 'rpc') {
+      // gRPC, gRPC-Web and Connect: /stategate.EntityService/Set, /grpc.health.v1.Health/Check, …
+      rpc.handle(req, res);
+    } else {
+      sendJson(res, 404, { code: 5, message: `no route for ${req.method} ${path}`, details: [] });
+    }
+  }
+
+  /**
+   * Refusals that need no transport, each answered in the request's protocol without reading its body:
+   * a connection over the connection limits (503, closed after the answer), a declared Content-Length
+   * over STATEGATE_MAX_BODY_BYTES (413 / RESOURCE_EXHAUSTED, closed after the answer so the client reads
+   * it instead of a reset), too many bodies being received at once (503 + Retry-After).
+   */
+  function refuseEarly(req: IncomingMessage, res: ServerResponse, surface: Surface, overflow: boolean): boolean {
+    if (overflow) {
+      sendRefusal(req, res, surface, {
+        status: 503,
+        grpcCode: 14,
+        message: 'too many connections: retry later',
+        retryAfterSeconds: 1,
+      });
+      return true;
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > config.maxBodyBytes) {
+      closeAfterAnswer(req, res);
+      sendRefusal(req, res, surface, {
+        status: 413,
+        grpcCode: 8,
+        message: `the request body is larger than ${config.maxBodyBytes} bytes`,
+      });
+      return true;
+    }
+    if (!bodyGate.enter(req, res)) {
+      sendRefusal(req, res, surface, {
+        status: 503,
+        grpcCode: 14,
+        message: 'overloaded: too many requests in flight, retry later',
+        retryAfterSeconds: 1,
+      });
+      return true;
+    }
+    return false;
   }
   const websockets = graphql.attachWebSocket(httpServer);
 
   await new Promise<void>((resolve, reject) => {
     port.listener.once('error', reject);
-    port.listener.listen(config.port, config.host, () => {
+    // A burst of connections waits in the kernel's accept queue instead of being dropped or reset (the
+    // kernel caps the backlog at net.core.somaxconn).
+    const backlog = Math.min(config.network.maxConnections, 65_535);
+    port.listener.listen({ port: config.port, host: config.host, backlog }, () => {
       port.listener.off('error', reject);
       resolve();
     });
@@ -128,10 +197,14 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     return closing;
   };
 
-  return { url, port: boundPort, config, stategate, httpServer, close };
-}
+  const reloadTlsNow = () => {
+    const tlsLogger = logger.child({ component: 'tls' });
+    if (!port.tlsServer || !config.tlsFiles) {
+      tlsLogger.info({}, 'TLS reload requested, but the port is not TLS: nothing to reload');
+      return false;
+    }
+    return reloadTls(port.tlsServer, config.tlsFiles, tlsLogger);
+  };
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+  return { url, port: boundPort, config, stategate, httpServer, close, reloadTls: reloadTlsNow };
 }

@@ -234,27 +234,4 @@ describe('gRPC-Web and Connect with connect-es clients', () => {
       await until(() => eventSubscribers(server) === 0, 'the stream is closed on the server');
     });
   });
-
-  it('answers a browser CORS preflight for an rpc path', async () => {
-    const res = await fetch(`${server.app.url}/stategate.EntityService/Set`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'https://app.example',
-        'access-control-request-method': 'POST',
-        'access-control-request-headers': 'content-type,connect-protocol-version',
-      },
-    });
-    expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect(res.headers.get('access-control-allow-headers')).toBe('content-type,connect-protocol-version');
-    const call = await fetch(`${server.app.url}/stategate.EntityService/Get`, {
-      method: 'POST',
-      headers: { origin: 'https://app.example', 'content-type': 'application/json' },
-      body: JSON.stringify({ domain: D, type: 't', key: uid() }),
-    });
-    expect(call.status).toBe(404);
-    expect(call.headers.get('access-control-allow-origin')).toBe('*');
-    expect(call.headers.get('access-control-expose-headers')).toContain('grpc-status');
-    expect(await call.json()).toEqual({ code: 'not_found', message: expect.stringMatching(/does not exist/) });
-  });
 });

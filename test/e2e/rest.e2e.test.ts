@@ -431,10 +431,4 @@ describe('REST details', () => {
       ],
     });
   });
-
-  it('CORS headers come with REST answers as with GraphQL', async () => {
-    const res = await rest(server.app.url, `/api/cache/ref/${D}/n`, { headers: { origin: 'https://app.example' } });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('access-control-allow-origin')).toBeTruthy();
-  });
 });

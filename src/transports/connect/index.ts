@@ -20,7 +20,6 @@ import {
 } from '../../generated/grpc/reflection/v1alpha/reflection_pb.js';
 import { file_stategate } from '../../generated/stategate_pb.js';
 import { peerContextValues } from './call-context.js';
-import { handleCors, type RpcCorsOptions } from './cors.js';
 import { reportParseErrorsAsInvalidArgument } from './errors.js';
 import { grpcPercentEncode, withSpecGrpcMessage } from './grpc-message.js';
 import { healthRoutes } from './health.js';
@@ -28,7 +27,6 @@ import { reflectionRoutes } from './reflection.js';
 import { stategateRoutes, stategateServices } from './stategate-routes.js';
 
 export { rpcTransport } from './call-context.js';
-export type { RpcCorsOptions } from './cors.js';
 
 /** The largest request message accepted, as gRPC's default: 4 MiB. Larger is RESOURCE_EXHAUSTED. */
 export const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
@@ -38,8 +36,6 @@ export interface RpcHandlerOptions {
   logger: Logger;
   /** The largest request message, in bytes (default DEFAULT_READ_MAX_BYTES); STATEGATE_MAX_BODY_BYTES. */
   readMaxBytes?: number;
-  /** CORS for browser clients; without it no CORS headers are sent. */
-  cors?: RpcCorsOptions;
   /** What gRPC health reports (see healthRoutes); without it every service is SERVING until shutdown. */
   readiness?: () => Promise<Readiness>;
 }
@@ -125,10 +121,8 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
 
   return {
     matches: (path) => path.startsWith('/stategate.') || path.startsWith('/grpc.'),
-    handle(req, res) {
-      if (options.cors && handleCors(req, res, options.cors)) return;
-      handle(req, res);
-    },
+    // CORS is the port's (src/server/http/cors.ts), the same for every transport.
+    handle,
     close: () => shutdown.abort(),
   };
 }
