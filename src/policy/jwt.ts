@@ -76,17 +76,18 @@ function refusal(err: unknown, logger: Logger): AuthenticationError {
 }
 
 function claimProblem(err: errors.JWTClaimValidationFailed): string {
-  if (err.reason === 'missing') return `token has no "${err.claim}" claim`;
+  // No quotes: the message is also the challenge's error_description, where RFC 6750 forbids them.
+  if (err.reason === 'missing') return `token has no ${err.claim} claim`;
   switch (err.claim) {
     case 'nbf':
-      return err.reason === 'check_failed' ? 'token not yet valid' : 'token "nbf" claim invalid';
+      return err.reason === 'check_failed' ? 'token not yet valid' : 'token nbf claim invalid';
     case 'exp':
-      return 'token "exp" claim invalid';
+      return 'token exp claim invalid';
     case 'iss':
       return 'token issuer not accepted';
     case 'aud':
       return 'token audience not accepted';
     default:
-      return `token "${err.claim}" claim invalid`;
+      return `token ${err.claim} claim invalid`;
   }
 }

@@ -94,10 +94,10 @@ describe('a token signed by a published key', () => {
     expect(await refusal(auth, await jwks.sign({ ...good, iss: 'https://evil.test' }))).toBe(
       'token issuer not accepted',
     );
-    expect(await refusal(auth, await jwks.sign({ aud: 'stategate' }))).toBe('token has no "iss" claim');
+    expect(await refusal(auth, await jwks.sign({ aud: 'stategate' }))).toBe('token has no iss claim');
     expect(await refusal(auth, await jwks.sign({ ...good, aud: 'other' }))).toBe('token audience not accepted');
     expect(await refusal(auth, await jwks.sign({ ...good, aud: ['a', 'b'] }))).toBe('token audience not accepted');
-    expect(await refusal(auth, await jwks.sign({ iss: 'https://idp.test' }))).toBe('token has no "aud" claim');
+    expect(await refusal(auth, await jwks.sign({ iss: 'https://idp.test' }))).toBe('token has no aud claim');
   });
 
   it('ignores iss and aud when not configured', async () => {
@@ -109,11 +109,11 @@ describe('a token signed by a published key', () => {
   it('needs exp, and honours exp and nbf with the leeway', async () => {
     const { jwks, auth } = await setup({ leewaySeconds: 5 });
     const now = nowS();
-    expect(await refusal(auth, await jwks.sign({ exp: null }))).toBe('token has no "exp" claim');
+    expect(await refusal(auth, await jwks.sign({ exp: null }))).toBe('token has no exp claim');
     expect(await refusal(auth, await jwks.sign({ exp: now - 60 }))).toBe('token expired');
     expect(await refusal(auth, await jwks.sign({ nbf: now + 60 }))).toBe('token not yet valid');
-    expect(await refusal(auth, await jwks.sign({ claims: { exp: 'tomorrow' } }))).toBe('token "exp" claim invalid');
-    expect(await refusal(auth, await jwks.sign({ claims: { nbf: 'soon' } }))).toBe('token "nbf" claim invalid');
+    expect(await refusal(auth, await jwks.sign({ claims: { exp: 'tomorrow' } }))).toBe('token exp claim invalid');
+    expect(await refusal(auth, await jwks.sign({ claims: { nbf: 'soon' } }))).toBe('token nbf claim invalid');
     // Within the leeway: a clock a little ahead or behind the issuer's.
     await expect(auth.authenticate(`Bearer ${await jwks.sign({ exp: now - 2 })}`)).resolves.toBeDefined();
     await expect(auth.authenticate(`Bearer ${await jwks.sign({ nbf: now + 2 })}`)).resolves.toBeDefined();
