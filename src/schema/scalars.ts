@@ -1,5 +1,6 @@
 import { type ASTNode, Kind, type ObjectValueNode, type ValueNode } from 'graphql';
 import type { JsonValue } from '../core/model.js';
+import { IntegerFormatError, integerFromJson, integerFromString } from '../transports/proto/canonical-integer.js';
 import { builder } from './builder.js';
 import { InputError } from './input-error.js';
 
@@ -63,32 +64,20 @@ export const JsonScalar = builder.scalarType('JSON', {
 
 // --------------------------------------------------------------------------------------------- Int64
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const DECIMAL = /^-?\d+$/;
-
-function int64(value: bigint, node?: ASTNode): bigint {
-  if (value < INT64_MIN || value > INT64_MAX) throw badInput(`Int64 out of range: ${value}`, node);
-  return value;
-}
-
-function int64FromString(text: string, node?: ASTNode): bigint {
-  if (!DECIMAL.test(text)) throw badInput(`Int64 must be a decimal integer, got "${text.slice(0, 40)}"`, node);
-  return int64(BigInt(text), node);
-}
-
-/** Accepts what a JSON variable can hold: an exact integer number or a decimal string. */
-function int64FromInput(value: unknown): bigint {
-  if (typeof value === 'bigint') return int64(value);
-  if (typeof value === 'string') return int64FromString(value);
-  if (typeof value === 'number') {
-    if (!Number.isInteger(value)) throw badInput(`Int64 must be an integer, got ${value}`);
-    if (!Number.isSafeInteger(value)) {
-      throw badInput(`Int64 ${value} is beyond 2^53 and not exact as a JSON number: send it as a decimal string`);
-    }
-    return BigInt(value);
+/** An Int64 by the rule every transport shares (canonical-integer.ts), or INVALID_ARGUMENT. */
+function int64(read: () => bigint, node?: ASTNode): bigint {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof IntegerFormatError) throw badInput(`Int64: ${err.message}`, node);
+    throw err;
   }
-  throw badInput('Int64 must be an integer or a decimal string');
+}
+
+/** What a JSON variable can hold: a safe-integer number or a canonical decimal string. */
+function int64FromInput(value: unknown): bigint {
+  if (typeof value === 'bigint') return int64(() => integerFromString(value.toString(), 'int64'));
+  return int64(() => integerFromJson(value, 'int64'));
 }
 
 export const Int64Scalar = builder.scalarType('Int64', {
@@ -101,8 +90,9 @@ export const Int64Scalar = builder.scalarType('Int64', {
   },
   parseValue: (value) => int64FromInput(value),
   parseLiteral: (node) => {
-    if (node.kind === Kind.INT) return int64(BigInt(node.value), node);
-    if (node.kind === Kind.STRING) return int64FromString(node.value, node);
+    // An Int literal is a number token, decimal by GraphQL's grammar: taken by value, as a JSON number is.
+    if (node.kind === Kind.INT) return int64(() => integerFromString(BigInt(node.value).toString(), 'int64'), node);
+    if (node.kind === Kind.STRING) return int64(() => integerFromString(node.value, 'int64'), node);
     throw badInput('Int64 must be an integer or a decimal string', node);
   },
 });

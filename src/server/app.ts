@@ -60,6 +60,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     graphqlEndpoint: GRAPHQL_PATH,
     maxSubscriptionsPerConnection: config.subscriptionsPerConnection,
     maxBodyBytes: config.maxBodyBytes,
+    graphql: config.graphql,
+    searchLimitCap: config.limits.searchLimitCap,
     maxWebsocketsPerPrincipal: config.network.websocketsPerPrincipal,
     // REST (every other /api/ path) is a Yoga plugin: the same server and core calls as GraphQL.
     plugins: [

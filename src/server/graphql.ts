@@ -4,13 +4,18 @@ import type { StategateApi } from '../core/api.js';
 import { createGraphqlContext, type GraphqlContext } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
 import { callFromRequest } from './graphql/call-context.js';
-import { maskError } from './graphql/errors.js';
+import { createMaskError } from './graphql/errors.js';
 import { createYogaLogger, type GraphqlLogger } from './graphql/logger.js';
 import { useBodyLimit } from './graphql/use-body-limit.js';
+import { useCsrfGuard } from './graphql/use-csrf-guard.js';
+import { useHttpStatus } from './graphql/use-http-status.js';
 import { useInputErrorCodes } from './graphql/use-input-error-codes.js';
+import { DEFAULT_GRAPHQL_LIMITS, type GraphqlLimits, operationLimitPlugins } from './graphql/use-operation-limits.js';
 import { attachGraphqlWs, type GraphqlServerContext } from './graphql/ws.js';
 
 export type { GraphqlLogger } from './graphql/logger.js';
+export { CSRF_HEADER } from './graphql/use-csrf-guard.js';
+export { DEFAULT_GRAPHQL_LIMITS, type GraphqlLimits } from './graphql/use-operation-limits.js';
 export type { GraphqlServerContext } from './graphql/ws.js';
 
 export const DEFAULT_GRAPHQL_ENDPOINT = '/api/graphql';
@@ -43,8 +48,15 @@ export interface GraphqlServerOptions {
   logger: GraphqlLogger;
   /** Path of GraphQL over HTTP, SSE and graphql-ws. Default `/api/graphql`. */
   graphqlEndpoint?: string;
-  /** Absent: no CORS headers (same origin only). */
+  /**
+   * Ignored: CORS is the port's, one implementation in front of every transport (src/server/app.ts), so
+   * Yoga's own never answers and can never echo an origin. Kept so callers that still pass it compile.
+   */
   cors?: GraphqlCorsOptions;
+  /** Depth, aliases, tokens, directives, cost and introspection (STATEGATE_GRAPHQL_*). Default DEFAULT_GRAPHQL_LIMITS. */
+  graphql?: Partial<GraphqlLimits>;
+  /** The largest search `limit` core serves (STATEGATE_SEARCH_LIMIT_CAP): the most a search's items cost. Default 1000. */
+  searchLimitCap?: number;
   /** Operations one graphql-ws connection may run at once. Default 100. */
   maxSubscriptionsPerConnection?: number;
   /** How long closing the WebSocket server waits for running operations' last payloads. Default 1000. */
@@ -68,18 +80,6 @@ export interface GraphqlServer {
   attachWebSocket(server: Server): { close(): Promise<void> };
 }
 
-function corsOptions(cors: GraphqlCorsOptions | undefined) {
-  if (!cors) return false;
-  const any = (list: string[]) => list.length === 0 || list.includes('*');
-  return {
-    origin: any(cors.origins) ? ['*'] : cors.origins,
-    methods: any(cors.methods) ? undefined : cors.methods,
-    allowedHeaders: any(cors.headers) ? undefined : cors.headers,
-    // Credentials are bearer tokens in the Authorization header, never cookies.
-    credentials: false,
-  };
-}
-
 /**
  * The GraphQL face of stategate: Yoga over the Pothos schema (HTTP, SSE subscriptions, GraphiQL) plus
  * graphql-ws on the same path. Every operation gets `{ api, call, loaders }` as its context.
@@ -87,21 +87,28 @@ function corsOptions(cors: GraphqlCorsOptions | undefined) {
 export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServer {
   const { api, logger } = options;
   const graphqlEndpoint = options.graphqlEndpoint ?? DEFAULT_GRAPHQL_ENDPOINT;
+  const limits: GraphqlLimits = { ...DEFAULT_GRAPHQL_LIMITS, ...options.graphql };
 
   const yoga: GraphqlYoga = createYoga<GraphqlServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint,
     context: ({ request, req, wsCall }) =>
       createGraphqlContext(api, wsCall ?? callFromRequest(request, req?.socket?.remoteAddress)),
-    maskedErrors: { maskError, errorMessage: 'internal error' },
+    maskedErrors: {
+      maskError: createMaskError({ hideSuggestions: !limits.introspection }),
+      errorMessage: 'internal error',
+    },
     logging: createYogaLogger(logger),
-    cors: corsOptions(options.cors),
+    cors: false,
     graphiql:
       options.graphiql === false ? false : { title: 'stategate GraphiQL', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     landingPage: false,
     plugins: [
+      useCsrfGuard(graphqlEndpoint),
       useBodyLimit(options.maxBodyBytes ?? 4 * 1024 * 1024, graphqlEndpoint),
+      ...operationLimitPlugins(limits, options.searchLimitCap ?? 1000),
       useInputErrorCodes(),
+      useHttpStatus(),
       ...(options.plugins ?? []),
     ],
   });

@@ -318,22 +318,27 @@ describe('GraphQL over HTTP (in process, fake core)', () => {
     expect(html).toContain('coleman.word@example.com');
   });
 
-  it('answers CORS preflights from the configured origins', async () => {
+  it("never answers CORS itself, even when given origins: CORS is the port's (src/server/app.ts)", async () => {
     const cors = createGraphqlServer({
       api: fake.api,
       logger: log.logger,
       cors: { origins: ['https://app.example'], methods: ['POST', 'GET'], headers: ['*'] },
     });
-    const res = await cors.yoga.fetch('http://localhost/api/graphql', {
+    const preflight = await cors.yoga.fetch('http://localhost/api/graphql', {
       method: 'OPTIONS',
       headers: {
-        origin: 'https://app.example',
+        origin: 'https://evil.example',
         'access-control-request-method': 'POST',
         'access-control-request-headers': 'authorization,content-type',
       },
     });
-    expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
-    expect(res.headers.get('access-control-allow-headers')).toBe('authorization,content-type');
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const post = await cors.yoga.fetch('http://localhost/api/graphql', {
+      method: 'POST',
+      headers: { origin: 'https://app.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(post.status).toBe(200);
+    expect(post.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import type { ConnectRouter, HandlerContext } from '@connectrpc/connect';
 import type { StategateApi } from '../../core/api.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { file_stategate } from '../../generated/stategate_pb.js';
-import { findRpc, type RpcMethod, type ServerStreamingRpc, type UnaryRpc } from '../proto/index.js';
+import { findRpc, type RpcMethod, type ServerStreamingRpc, strictJsonDecoder, type UnaryRpc } from '../proto/index.js';
 import { callFromHandlerContext } from './call-context.js';
 import { toConnectError } from './errors.js';
 
@@ -67,7 +67,10 @@ export function stategateRoutes(api: StategateApi, logger: Logger) {
         const rpc = rpcOf(method);
         // The table's entry carries this very descriptor, so the implementation's shape matches it.
         const impl = rpc.kind === 'unary' ? unaryImpl(api, logger, rpc) : serverStreamingImpl(api, logger, rpc);
-        router.rpc(method, impl as never);
+        // JSON requests (Connect, gRPC-Web+json) get canonical integers only: connect-es reads "0x1" as 1.
+        // `textDecoder` is a JSON serialization option connect-es reads but does not declare for handlers.
+        const jsonOptions = { textDecoder: strictJsonDecoder(method.input) } as Record<string, unknown>;
+        router.rpc(method, impl as never, { jsonOptions });
       }
     }
   };

@@ -13,3 +13,4 @@ export {
   type ServerStreamingRpc,
   type UnaryRpc,
 } from './rpc-methods.js';
+export { checkJsonIntegers, strictJsonDecoder } from './strict-json.js';

@@ -2,7 +2,8 @@
  * HTTP request → request message, by the transcoding convention of `google.api.http`: the path's
  * variables give their fields; with `body: "*"` the JSON body gives the rest, otherwise the query string
  * does (`?query_string=…&limit=10&sort.field=time`). JSON is protojson, read strictly (an unknown field is
- * an error, proto and camelCase names both accepted). A path variable wins over the same field elsewhere.
+ * an error, proto and camelCase names both accepted; integers canonical only, see canonical-integer.ts). A
+ * path variable wins over the same field elsewhere.
  */
 import {
   type DescField,
@@ -14,6 +15,7 @@ import {
 } from '@bufbuild/protobuf';
 import { invalid } from '../../core/errors.js';
 import { readBodyUpTo } from '../http/read-body.js';
+import { checkJsonIntegers } from '../proto/strict-json.js';
 import type { RestRoute } from './routes.js';
 import { RestError } from './status.js';
 
@@ -56,6 +58,8 @@ export async function decodeRequest(
     throw invalid(`${route.verb} ${route.template.source} takes its fields in the JSON body, not the query string`);
   }
   for (const [path, value] of Object.entries(params)) setPathField(input, json, path, value);
+  // fromJson reads "0x10", " 1" and "1e1" as integers; only canonical ones get that far.
+  checkJsonIntegers(input, json);
   try {
     return fromJson(input, json, { ignoreUnknownFields: false });
   } catch (err) {
