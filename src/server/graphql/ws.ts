@@ -123,9 +123,16 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
         perPrincipal.set(principal, open + 1);
         ctx.extra.principal = principal;
         if (typeof claims.exp === 'number') {
-          ctx.extra.expiry = closeAt(claims.exp * 1000, () =>
-            socket.close(WS_CLOSE.unauthorized, TOKEN_EXPIRED_REASON),
-          );
+          ctx.extra.expiry = closeAt(claims.exp * 1000, async () => {
+            // Core ends each running stream at the same moment with its own UNAUTHENTICATED error; those
+            // reach the client first (graphql-ws drops an operation once its `complete` is sent), then the
+            // socket closes.
+            const deadline = Date.now() + drainTimeoutMs;
+            while (Object.keys(ctx.subscriptions).length > 0 && Date.now() < deadline) {
+              await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+            socket.close(WS_CLOSE.unauthorized, TOKEN_EXPIRED_REASON);
+          });
         }
         return true;
       },
@@ -209,7 +216,7 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
 }
 
 /** Runs `close` at `atMs` (ms since the epoch), at once if that has passed; the timer never holds the process. */
-function closeAt(atMs: number, close: () => void): NodeJS.Timeout {
+function closeAt(atMs: number, close: () => unknown): NodeJS.Timeout {
   const wait = atMs - Date.now();
   const timer = wait <= 0 ? setTimeout(close, 0) : setTimeout(() => closeAt(atMs, close), Math.min(wait, MAX_TIMER_MS));
   timer.unref();
