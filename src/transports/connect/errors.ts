@@ -1,6 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { StategateError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
+import { bearerChallenge } from '../../policy/auth-error.js';
 
 /**
  * Core's error as the RPC protocols send it. A StategateError keeps its code (connect's `Code` numbers
@@ -8,10 +9,24 @@ import type { Logger } from '../../core/ports/logger.js';
  * anything else is a server fault: logged whole here, and masked as INTERNAL "internal error".
  */
 export function toConnectError(err: unknown, logger: Logger, procedure: string): ConnectError {
-  if (err instanceof StategateError) return new ConnectError(err.message, err.status as number as Code);
+  if (err instanceof StategateError) {
+    return new ConnectError(err.message, err.status as number as Code, errorMetadata(err));
+  }
   if (err instanceof ConnectError) return err;
   logger.error({ err, procedure }, 'rpc failed with an unexpected error');
   return new ConnectError('internal error', Code.Internal);
+}
+
+/**
+ * What HTTP says beside the code: the bearer challenge of a refused credential (RFC 6750) and when to retry
+ * a call that was shed or rate-limited. connect-es sends error metadata as headers (Connect unary, gRPC-Web
+ * without a body) or trailers (gRPC).
+ */
+function errorMetadata(err: StategateError): Record<string, string> | undefined {
+  const metadata: Record<string, string> = {};
+  if (err.code === 'UNAUTHENTICATED') metadata['www-authenticate'] = bearerChallenge(err);
+  if (err.retryAfterMs !== undefined) metadata['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+  return Object.keys(metadata).length > 0 ? metadata : undefined;
 }
 
 /**
