@@ -14,6 +14,7 @@ import {
   FUZZ_RUNS,
   FUZZ_SEED,
   hostileJson,
+  hostileKey,
   hostileString,
   int64String,
   jsonText,
@@ -74,6 +75,16 @@ const input = fc.oneof(
 
 /** The request body as text, so a `__proto__` key in the variables reaches the server as an own key. */
 const requestBody = fc.oneof(
+  // Valid names, hostile values: mostly accepted, so the property also covers what gets stored.
+  fc
+    .record({
+      key: fc.constantFrom('ann', 'bob', 'cid'),
+      values: fc.dictionary(hostileKey, hostileJson(4), { maxKeys: 4 }),
+    })
+    .map(
+      ({ key, values }) =>
+        `{"query": ${JSON.stringify(Q.set)}, "variables": {"input": {"domain": "fuzz", "type": "user", "key": "${key}", "values": ${jsonText(values)}}}}`,
+    ),
   fc
     .record({ operation: fc.constantFrom(...OPERATIONS), input })
     .map(
