@@ -8,6 +8,7 @@ import { createMaskError } from './graphql/errors.js';
 import { createYogaLogger, type GraphqlLogger } from './graphql/logger.js';
 import { useBodyLimit } from './graphql/use-body-limit.js';
 import { useCsrfGuard } from './graphql/use-csrf-guard.js';
+import { useGetParams } from './graphql/use-get-params.js';
 import { useHttpStatus } from './graphql/use-http-status.js';
 import { useInputErrorCodes } from './graphql/use-input-error-codes.js';
 import { DEFAULT_GRAPHQL_LIMITS, type GraphqlLimits, operationLimitPlugins } from './graphql/use-operation-limits.js';
@@ -105,6 +106,7 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
     landingPage: false,
     plugins: [
       useCsrfGuard(graphqlEndpoint),
+      useGetParams(graphqlEndpoint),
       useBodyLimit(options.maxBodyBytes ?? 4 * 1024 * 1024, graphqlEndpoint),
       ...operationLimitPlugins(limits, options.searchLimitCap ?? 1000),
       useInputErrorCodes(),

@@ -116,6 +116,16 @@ const REQUEST_ERRORS: Array<{
     message: /mutation operation from a POST request/,
   },
   {
+    name: 'GET variables that are not JSON',
+    request: (a) => ({
+      method: 'GET',
+      headers: { accept: a },
+      path: `?query=${encodeURIComponent('query ($n: Int) { __typename }')}&variables=${encodeURIComponent('{n: 1')}`,
+    }),
+    status: 400,
+    message: /the variables parameter is not valid JSON/,
+  },
+  {
     name: 'a PUT',
     request: (a) => ({ method: 'PUT', headers: { 'content-type': 'application/json', accept: a }, body: '{}' }),
     status: 405,

@@ -39,15 +39,17 @@ function callerStatus(errors: readonly GraphQLError[]): CallerFailure | undefine
 }
 
 /**
- * 400 for a request error: no `data` at all and no error from a field (those carry a `path`). Yoga picks the
- * highest status any error asks for, so 405, 413 and 415 stay.
+ * 400 for a request error: no `data` at all, no error from a field (those carry a `path`), every error
+ * INVALID_ARGUMENT. Yoga picks the highest status any error asks for, so 405, 413 and 415 stay.
  */
 function requestErrorStatus(result: ExecutionResult, errors: readonly GraphQLError[]): CallerFailure | undefined {
   if ('data' in result && result.data !== undefined) return undefined;
   if (errors.some((error) => error.path !== undefined)) return undefined;
+  // Also drops Yoga's `spec` status, which application/json clients would get as 200.
+  for (const error of errors) asInvalidArgument(error);
+  // Anything else without data (a masked INTERNAL) keeps the status Yoga gives it.
+  if (!errors.every((error) => error.extensions?.code === 'INVALID_ARGUMENT')) return undefined;
   for (const error of errors) {
-    asInvalidArgument(error); // also drops Yoga's `spec` status, which application/json clients get as 200
-    // `spec` statuses are ignored for `application/json` clients; ours applies to every client.
     const extensions = error.extensions as Record<string, unknown> | undefined;
     // Yoga attaches the JSON parser's error, which quotes the body back: the message says enough.
     if (extensions && Object.hasOwn(extensions, 'originalError')) delete extensions.originalError;

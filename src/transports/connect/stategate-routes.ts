@@ -67,9 +67,13 @@ export function stategateRoutes(api: StategateApi, logger: Logger) {
         const rpc = rpcOf(method);
         // The table's entry carries this very descriptor, so the implementation's shape matches it.
         const impl = rpc.kind === 'unary' ? unaryImpl(api, logger, rpc) : serverStreamingImpl(api, logger, rpc);
-        // JSON requests (Connect, gRPC-Web+json) get canonical integers only: connect-es reads "0x1" as 1.
+        // JSON requests (Connect, gRPC-Web+json) are read as REST's are: canonical integers only (connect-es
+        // reads "0x1" as 1) and no unknown fields (connect-es ignores them by default; protojson refuses them).
         // `textDecoder` is a JSON serialization option connect-es reads but does not declare for handlers.
-        const jsonOptions = { textDecoder: strictJsonDecoder(method.input) } as Record<string, unknown>;
+        const jsonOptions = {
+          ignoreUnknownFields: false,
+          textDecoder: strictJsonDecoder(method.input),
+        } as Record<string, unknown>;
         router.rpc(method, impl as never, { jsonOptions });
       }
     }
