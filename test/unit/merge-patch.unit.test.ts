@@ -36,4 +36,16 @@ describe('mergePatch (RFC 7386)', () => {
     expect(target).toEqual({ a: { b: 1 } });
     expect(patch).toEqual({ a: { c: 2 } });
   });
+
+  it('keeps __proto__ and constructor keys as plain data, never as prototypes', () => {
+    const target = JSON.parse('{"__proto__": {"kept": 1}, "a": 1}');
+    const patch = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"x": 1}}}');
+    const result = mergePatch(target, patch) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    expect(Object.keys(result).sort()).toEqual(['__proto__', 'a', 'constructor']);
+    expect(JSON.stringify(result)).toBe(
+      '{"__proto__":{"kept":1,"polluted":true},"a":1,"constructor":{"prototype":{"x":1}}}',
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });
