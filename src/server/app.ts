@@ -8,8 +8,8 @@ import { createBus, createCacheAndMutex, createStorage } from '../providers/inde
 import { createRpcHandler } from '../transports/connect/index.js';
 import { useRest } from '../transports/rest/index.js';
 import { createGraphqlServer } from './graphql.js';
-import { createBodyGate } from './http/body-gate.js';
 import { createCors } from './http/cors.js';
+import { createInFlightGate } from './http/in-flight-gate.js';
 import { type Surface, sendJson, sendRefusal } from './http/refusal.js';
 import { closeAfterAnswer } from './network/close-after-answer.js';
 import { isOverflow } from './network/connection-gate.js';
@@ -89,7 +89,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   });
   const httpServer = port.http1;
   const cors = createCors(config.cors);
-  const bodyGate = createBodyGate(config.network.maxInFlight);
+  const inFlight = createInFlightGate(config.network.maxInFlight);
 
   /**
    * Every request of the port, both protocols: the answer headers every transport shares (nosniff, CORS,
@@ -132,7 +132,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
    * Refusals that need no transport, each answered in the request's protocol without reading its body:
    * a connection over the connection limits (503, closed after the answer), a declared Content-Length
    * over STATEGATE_MAX_BODY_BYTES (413 / RESOURCE_EXHAUSTED, closed after the answer so the client reads
-   * it instead of a reset), too many bodies being received at once (503 + Retry-After).
+   * it instead of a reset), too many requests waiting for their answer (503 + Retry-After).
    */
   function refuseEarly(req: IncomingMessage, res: ServerResponse, surface: Surface, overflow: boolean): boolean {
     if (overflow) {
@@ -154,7 +154,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       });
       return true;
     }
-    if (!bodyGate.enter(req, res)) {
+    if (!inFlight.enter(req, res)) {
       sendRefusal(req, res, surface, {
         status: 503,
         grpcCode: 14,

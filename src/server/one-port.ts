@@ -130,8 +130,9 @@ export function createOnePort(options: OnePortOptions): OnePort {
       admissions.set(key, admission);
       socket.once('close', () => admissions.delete(key));
     });
-    // Failed handshakes (scanners, timeouts, plain HTTP on the TLS port) are the client's problem.
-    tlsServer.on('tlsClientError', () => {});
+    // A failed or timed-out handshake (scanners, plain HTTP on the TLS port, a client that never starts):
+    // nothing to log, but the socket must go; Node's handshake timeout only reports it here.
+    tlsServer.on('tlsClientError', (_err, socket) => socket.destroy());
     listener = tlsServer;
   } else {
     listener = createNetServer((socket) => {

@@ -20,7 +20,12 @@ export async function sendReadiness(res: ServerResponse, readiness: () => Promis
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
   // Probes must see the current answer, never one kept by a proxy.
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }

@@ -14,9 +14,9 @@ const GOAWAY_GRACE_MS = 1000;
 /**
  * Guards one HTTP/2 session:
  * - over the connection limits (see ConnectionGate): GOAWAY ENHANCE_YOUR_CALM right away, no stream served;
- * - rapid reset (CVE-2023-44487): a client that cancels more than `maxResetsPerSecond` streams within a
- *   second gets GOAWAY ENHANCE_YOUR_CALM and the session is destroyed. Each cancelled stream still cost a
- *   dispatch, and nghttp2's own limit (Node 20 has no streamResetBurst/streamResetRate options; nghttp2's
+ * - rapid reset (CVE-2023-44487): a session with more than `maxResetsPerSecond` streams reset within a
+ *   second gets GOAWAY ENHANCE_YOUR_CALM and is destroyed. Each cancelled stream still cost a dispatch
+ *   (the client's concurrency is not bounded by streams it cancels at once), and nghttp2's own limit (Node 20 has no streamResetBurst/streamResetRate options; nghttp2's
  *   default is a burst of 1000, then 33 per second) lets 1000 through first;
  * - idle: closed gracefully after `idleTimeoutMs` without an open stream. Activity-based timeouts would
  *   also cut a quiet long-lived stream (a subscription with no events), so only stream-less time counts.
@@ -50,9 +50,10 @@ export function guardHttp2Session(session: ServerHttp2Session, limits: Http2Guar
   session.on('stream', (stream: ServerHttp2Stream) => {
     open += 1;
     clearTimeout(idle);
-    // 'aborted': the stream closed (a client RST_STREAM, or the connection went) before it was answered.
-    stream.once('aborted', onReset);
     stream.once('close', () => {
+      // A stream that ended in RST_STREAM with an error code: a client's CANCEL (answered or not: a quick
+      // answer is still a dispatch per reset), or a failure. 'aborted' would miss streams already answered.
+      if (stream.rstCode !== constants.NGHTTP2_NO_ERROR) onReset();
       open -= 1;
       if (open === 0 && !session.closed) startIdle();
     });
