@@ -154,7 +154,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       });
       return true;
     }
-    if (!inFlight.enter(req, res)) {
+    if (!inFlight.enter(res)) {
       sendRefusal(req, res, surface, {
         status: 503,
         grpcCode: 14,

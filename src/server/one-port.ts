@@ -10,7 +10,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls';
 import type { NetworkLimits } from '../config/config.js';
 import { answerClientError, refuseOverflowUpgrade } from './http/raw-answer.js';
-import { type Admission, type ConnectionGate, createConnectionGate, tagAdmission } from './network/connection-gate.js';
+import { type Admission, createConnectionGate, tagAdmission } from './network/connection-gate.js';
 import { guardHttp2Session } from './network/http2-guards.js';
 import { sniffProtocol } from './network/sniff.js';
 
@@ -51,8 +51,6 @@ export interface OnePort {
   http1: HttpServer;
   /** HTTP/2 (gRPC, and everything else a client chooses to speak over h2). */
   http2: Http2Server;
-  /** Open connections, as the connection limits count them. */
-  gate: ConnectionGate;
 }
 
 /** How long a connection over the limits may take to get its one answer. */
@@ -169,5 +167,5 @@ export function createOnePort(options: OnePortOptions): OnePort {
     await stopped;
     clearTimeout(forced);
   };
-  return { listener, tlsServer, http1, http2, gate, close };
+  return { listener, tlsServer, http1, http2, close };
 }

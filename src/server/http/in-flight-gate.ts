@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 
 /**
  * Bounds the requests waiting for their answer to start (STATEGATE_MAX_IN_FLIGHT, the same bound core
@@ -11,15 +11,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * so a stream (SSE, NDJSON, gRPC), whose head is written when it opens, never holds a place while it runs.
  */
 export interface InFlightGate {
-  /** Counts `req` until its answer starts; false (nothing counted) when the bound is reached. */
-  enter(req: IncomingMessage, res: ServerResponse): boolean;
-  inFlight(): number;
+  /** Counts the request of `res` until its answer starts; false (nothing counted) when the bound is reached. */
+  enter(res: ServerResponse): boolean;
 }
 
 export function createInFlightGate(maxInFlight: number): InFlightGate {
   let inFlight = 0;
   return {
-    enter(_req, res) {
+    enter(res) {
       if (inFlight >= maxInFlight) return false;
       inFlight += 1;
       let left = false;
@@ -41,6 +40,5 @@ export function createInFlightGate(maxInFlight: number): InFlightGate {
       } as typeof res.writeHead;
       return true;
     },
-    inFlight: () => inFlight,
   };
 }

@@ -27,8 +27,6 @@ type Tagged = { [ADMISSION]?: Admission };
 export interface ConnectionGate {
   /** Counts `socket` until it closes (when not refused) and says what to do with it. */
   admit(socket: Socket): Admission;
-  /** Open connections counted, admitted and overflow. */
-  stats(): { admitted: number; overflow: number };
 }
 
 export function createConnectionGate(limits: ConnectionLimits): ConnectionGate {
@@ -51,7 +49,6 @@ export function createConnectionGate(limits: ConnectionLimits): ConnectionGate {
       }
       return admission;
     },
-    stats: () => ({ admitted: admitted.total, overflow: overflow.total }),
   };
 }
 
