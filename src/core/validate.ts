@@ -3,6 +3,8 @@ import type { JsonObject, JsonValue } from './model.js';
 
 const MAX_NAME_LENGTH = 256;
 const WHITESPACE = /\s/;
+/** Control characters (NUL included) and lone UTF-16 surrogates: no provider stores them faithfully in a name. */
+const UNPRINTABLE = /[\p{Cc}\p{Cs}]/u;
 
 /**
  * The proto's `S` rule: non-empty and no whitespace (`^\S+$`). Also bounded, so names stay usable as
@@ -11,6 +13,7 @@ const WHITESPACE = /\s/;
 export function requireName(field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw invalid(`${field} must not be empty`);
   if (WHITESPACE.test(value)) throw invalid(`${field} must not contain whitespace`);
+  if (UNPRINTABLE.test(value)) throw invalid(`${field} must not contain control characters or lone surrogates`);
   if (value.length > MAX_NAME_LENGTH) throw invalid(`${field} is longer than ${MAX_NAME_LENGTH} characters`);
   return value;
 }

@@ -31,8 +31,9 @@ function errorMetadata(err: StategateError): Record<string, string> | undefined 
 
 /**
  * connect-es reports request bytes that are not valid protobuf as INTERNAL ("parse binary: …"), which
- * the Connect protocol sends as HTTP 500, a server fault. They are the client's fault (DESIGN.md G8),
- * and connect-go says INVALID_ARGUMENT for them; this says the same on all three protocols.
+ * the Connect protocol sends as HTTP 500, a server fault, and a few other framing mistakes of the client as
+ * INTERNAL or UNIMPLEMENTED (see CLIENT_FRAMING_ERRORS). They are the client's fault (DESIGN.md G8), and
+ * connect-go says INVALID_ARGUMENT for malformed input; this says the same on all three protocols.
  *
  * connect-es gives no hook between parsing and answering, but on every protocol it aborts the call's
  * context with the error before it serialises it, so a listener on that signal (added by the request
@@ -44,7 +45,7 @@ export function reportParseErrorsAsInvalidArgument(signal: AbortSignal): void {
     'abort',
     () => {
       const reason: unknown = signal.reason;
-      if (reason instanceof ConnectError && reason.code === Code.Internal && isParseError(reason)) {
+      if (reason instanceof ConnectError && isClientFramingError(reason)) {
         (reason as { code: Code }).code = Code.InvalidArgument;
       }
     },
@@ -52,6 +53,18 @@ export function reportParseErrorsAsInvalidArgument(signal: AbortSignal): void {
   );
 }
 
-function isParseError(err: ConnectError): boolean {
-  return err.rawMessage.startsWith('parse binary:');
+/**
+ * What connect-es reports as a server fault (INTERNAL) or a missing feature (UNIMPLEMENTED) although the
+ * request's bytes are to blame: unparseable protobuf, a compressed message without a usable encoding or
+ * whose bytes do not decompress, and a unary call sent no message or more than one.
+ */
+const CLIENT_FRAMING_ERRORS: ReadonlyArray<{ code: Code; message: RegExp }> = [
+  { code: Code.Internal, message: /^parse binary:/ },
+  { code: Code.Internal, message: /^received compressed envelope, but do not know how to decompress/ },
+  { code: Code.Internal, message: /^decompression failed/ },
+  { code: Code.Unimplemented, message: /^protocol error: (missing|received extra) input message for unary method/ },
+];
+
+function isClientFramingError(err: ConnectError): boolean {
+  return CLIENT_FRAMING_ERRORS.some(({ code, message }) => err.code === code && message.test(err.rawMessage));
 }

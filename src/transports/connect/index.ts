@@ -19,7 +19,8 @@ import {
   ServerReflection as ServerReflectionV1alpha,
 } from '../../generated/grpc/reflection/v1alpha/reflection_pb.js';
 import { file_stategate } from '../../generated/stategate_pb.js';
-import { peerContextValues } from './call-context.js';
+import { peerContextValues, rpcTransport } from './call-context.js';
+import { rejectUnknownEnvelopeFlags } from './envelope-flags.js';
 import { reportParseErrorsAsInvalidArgument } from './errors.js';
 import { grpcPercentEncode, withSpecGrpcMessage } from './grpc-message.js';
 import { healthRoutes } from './health.js';
@@ -103,6 +104,9 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     let request: ReturnType<typeof universalRequestFromNodeRequest>;
     try {
       request = universalRequestFromNodeRequest(req, res, undefined, peerContextValues(req.socket.remoteAddress));
+      if (rpcTransport(req.headers['content-type'] ?? null) !== 'connect' && isByteStream(request.body)) {
+        request = { ...request, body: rejectUnknownEnvelopeFlags(request.body) };
+      }
     } catch (err) {
       // e.g. an HTTP/1.0 request without a Host header: connect-es needs the authority.
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -125,6 +129,10 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     handle,
     close: () => shutdown.abort(),
   };
+}
+
+function isByteStream(body: unknown): body is AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body;
 }
 
 /** An rpc that is not served: UNIMPLEMENTED as the caller's protocol says it. */

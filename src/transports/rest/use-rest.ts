@@ -46,10 +46,21 @@ const streamIds: Partial<
   [Method.peerStream]: { idOf: (message: PeerMessage) => message.id },
 };
 
+type NodeServerContext = { req?: { url?: string; socket?: { remoteAddress?: string } } } | undefined;
+
 /** The client's IP address from the Node request Yoga was handed as server context, if any. */
 function peerOf(serverContext: unknown): string | undefined {
-  const req = (serverContext as { req?: { socket?: { remoteAddress?: string } } } | undefined)?.req;
-  return req?.socket?.remoteAddress;
+  return (serverContext as NodeServerContext)?.req?.socket?.remoteAddress;
+}
+
+/**
+ * True when the path as the client sent it has a `.` or `..` segment (also percent-encoded). URL parsing
+ * resolves them before routing, so `/api/entity/ref/other/../mine/t/k` would silently address another
+ * entity than the one written; such a path is refused instead.
+ */
+function hasDotSegment(serverContext: unknown): boolean {
+  const raw = ((serverContext as NodeServerContext)?.req?.url ?? '').split('?')[0] ?? '';
+  return raw.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
 }
 
 /** The CallContext of a REST request: its Authorization header and every header, lower-cased, as metadata. */
@@ -148,6 +159,10 @@ export function useRest(options: RestOptions): Plugin {
       const path = url.pathname;
       if (!path.startsWith(prefix)) return;
       if (path === graphqlEndpoint || path.startsWith(`${graphqlEndpoint}/`)) return;
+      if (hasDotSegment(serverContext)) {
+        const body = { code: 3, message: 'path segments "." and ".." are not allowed', details: [] };
+        return endResponse(json(fetchAPI, 400, body));
+      }
       return serve(request, url, fetchAPI, peerOf(serverContext)).then(endResponse);
     },
   };
