@@ -53,7 +53,7 @@ export interface StoreState {
  * and after a request = the request changed no state at all. (The hub's `stats().logPosition` would not
  * do: it advances asynchronously after a commit.)
  */
-export function openStore(server: TestServer): { state(): StoreState; close(): void } {
+export function openStore(server: Pick<TestServer, 'dbPath'>): { state(): StoreState; close(): void } {
   const db = new Database(server.dbPath, { readonly: true, fileMustExist: true });
   const events = db.prepare('SELECT count(*) AS n, IFNULL(max(position), 0) AS p FROM events');
   const entities = db.prepare(

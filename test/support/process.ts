@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const ENTRY = 'dist/main.js';
@@ -71,4 +73,34 @@ export async function runUntilExit(env: Record<string, string>): Promise<{ code:
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   return { code, stderr };
+}
+
+/** A server process with its own SQLite file, shaped like an in-process TestServer where tests need it. */
+export interface StoredServerProcess extends ServerProcess {
+  app: { url: string };
+  dbPath: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `node dist/main.js` on a free port with a throwaway SQLite file. For tests whose measurements must be the
+ * server's alone (overload, probe latency): in the test runner's process the server would share its event loop
+ * and heap with the runner and every suite that ran before.
+ */
+export async function spawnStoredServer(env: Record<string, string> = {}): Promise<StoredServerProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'stategate-proc-'));
+  const dbPath = join(dir, 'stategate.db');
+  const server = await spawnServer({
+    STATEGATE_STORAGE_PROVIDER: JSON.stringify({ name: 'sqlite', path: dbPath }),
+    ...env,
+  });
+  return {
+    ...server,
+    app: { url: server.url },
+    dbPath,
+    async close() {
+      await server.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

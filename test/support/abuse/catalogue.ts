@@ -1,6 +1,10 @@
 import { Code, type CodeName } from '../../../src/core/errors.js';
 import { openStore } from '../../e2e/helpers.js';
 import type { TestServer } from '../server.js';
+
+/** What a case needs of its server: where it listens and its SQLite file (an in-process or a child-process server). */
+export type CaseServer = { app: Pick<TestServer['app'], 'url'> } & Pick<TestServer, 'dbPath'>;
+
 import { expectHealthy, probeHealth, watchHealth } from './health.js';
 import type { H2Response, RawResponse } from './http.js';
 import { expectNoPollution } from './pollution.js';
@@ -38,19 +42,19 @@ export interface AbuseCase {
    */
   mayWrite?: boolean;
   /** The server the case is sent to, when not the file's main one (e.g. one with small limits). */
-  on?: () => TestServer;
+  on?: () => CaseServer;
   run(): Promise<void>;
 }
 
 export interface CatalogueContext {
-  server(): TestServer;
+  server(): CaseServer;
 }
 
 /** Registers one jest test per case, each with the four checks above. */
 export function catalogue(title: string, cases: AbuseCase[], ctx: CatalogueContext): void {
   describe(title, () => {
-    const stores = new Map<TestServer, ReturnType<typeof openStore>>();
-    const storeOf = (server: TestServer) => {
+    const stores = new Map<CaseServer, ReturnType<typeof openStore>>();
+    const storeOf = (server: CaseServer) => {
       let store = stores.get(server);
       if (!store) {
         store = openStore(server);
