@@ -228,6 +228,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const storage = e.STATEGATE_STORAGE_PROVIDER;
   const mutexMax = e.STATEGATE_MUTEX_MAX_TTL_MS;
+  if (e.STATEGATE_HEADERS_TIMEOUT_MS > e.STATEGATE_REQUEST_TIMEOUT_MS) {
+    // Node would silently cut the headers timeout down to the request timeout.
+    throw new ConfigError('STATEGATE_HEADERS_TIMEOUT_MS: must not exceed STATEGATE_REQUEST_TIMEOUT_MS');
+  }
   if (e.STATEGATE_MUTEX_DEFAULT_TTL_MS > mutexMax) {
     throw new ConfigError('STATEGATE_MUTEX_DEFAULT_TTL_MS: must not exceed STATEGATE_MUTEX_MAX_TTL_MS');
   }

@@ -387,6 +387,10 @@ describe('loadConfig', () => {
       /STATEGATE_TLS_CERT_FILE: cannot read \/nonexistent\/cert.pem: ENOENT/,
     ],
     [{ STATEGATE_MUTEX_DEFAULT_TTL_MS: '5000', STATEGATE_MUTEX_MAX_TTL_MS: '1000' }, /STATEGATE_MUTEX_DEFAULT_TTL_MS/],
+    [
+      { STATEGATE_HEADERS_TIMEOUT_MS: '70000', STATEGATE_REQUEST_TIMEOUT_MS: '60000' },
+      /STATEGATE_HEADERS_TIMEOUT_MS: must not exceed/,
+    ],
   ];
   it.each(bad)('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env, emptyDir())).toThrow(ConfigError);
