@@ -5,12 +5,14 @@ import { createStategate, type Stategate } from '../core/stategate.js';
 import type { AppLogger } from '../logger.js';
 import { createAccessPolicy } from '../policy/index.js';
 import { createBus, createCacheAndMutex, createStorage } from '../providers/index.js';
-import { createRpcHandler } from '../transports/connect/index.js';
+import { createRpcHandler, rpcTransport } from '../transports/connect/index.js';
 import { useRest } from '../transports/rest/index.js';
 import { createGraphqlServer } from './graphql.js';
 import { createCors } from './http/cors.js';
 import { createInFlightGate } from './http/in-flight-gate.js';
 import { type Surface, sendJson, sendRefusal } from './http/refusal.js';
+import { observeAccess, observeApi } from './logging/observe-calls.js';
+import { createRequestLog } from './logging/request-log.js';
 import { closeAfterAnswer } from './network/close-after-answer.js';
 import { isOverflow } from './network/connection-gate.js';
 import { reloadTls } from './network/tls-reload.js';
@@ -48,14 +50,16 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     bus,
     cache,
     mutex,
-    access,
+    // Observed for the request log: the verified `sub` and the methods called (see server/logging).
+    access: observeAccess(access),
     admission: config.network,
     limits: config.limits,
     logger: logger.child({ component: 'core' }),
   });
 
+  const api = observeApi(stategate.api);
   const graphql = createGraphqlServer({
-    api: stategate.api,
+    api,
     logger: logger.child({ component: 'graphql' }),
     graphqlEndpoint: GRAPHQL_PATH,
     maxSubscriptionsPerConnection: config.subscriptionsPerConnection,
@@ -66,7 +70,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     // REST (every other /api/ path) is a Yoga plugin: the same server and core calls as GraphQL.
     plugins: [
       useRest({
-        api: stategate.api,
+        api,
         logger: logger.child({ component: 'rest' }),
         maxBodyBytes: config.maxBodyBytes,
         // A body is its fields' object around values core bounds to jsonDepth.
@@ -76,7 +80,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   });
 
   const rpc = createRpcHandler({
-    api: stategate.api,
+    api,
     logger: logger.child({ component: 'rpc' }),
     readMaxBytes: config.maxBodyBytes,
     readiness: () => stategate.readiness(),
@@ -90,6 +94,15 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   const httpServer = port.http1;
   const cors = createCors(config.cors);
   const inFlight = createInFlightGate(config.network.maxInFlight);
+  const requestLog = createRequestLog(logger.child({ component: 'request' }), (req, path) =>
+    path === GRAPHQL_PATH
+      ? 'graphql'
+      : path.startsWith('/api/')
+        ? 'rest'
+        : rpc.matches(path)
+          ? rpcTransport(req.headers['content-type'] ?? null)
+          : 'http',
+  );
 
   /**
    * Every request of the port, both protocols: the answer headers every transport shares (nosniff, CORS,
@@ -97,6 +110,11 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
    * (see refuseEarly), then the transport.
    */
   function route(req: IncomingMessage, res: ServerResponse): void {
+    // One log line per request, written when it ends (server/logging/request-log.ts).
+    requestLog(req, res, () => serve(req, res));
+  }
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('x-content-type-options', 'nosniff');
     const overflow = isOverflow(req.socket);
     if (overflow) closeAfterAnswer(req, res);

@@ -1,0 +1,146 @@
+import { request as httpRequest } from 'node:http';
+import { createClient as createRpcClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { EventService } from '../../src/generated/stategate_pb.js';
+import { wsClient } from '../support/graphql.js';
+import { GrpcClient } from '../support/grpc.js';
+import { type StoredServerProcess, spawnStoredServer } from '../support/process.js';
+import { rest } from '../support/rest.js';
+import { sleep, uid, until } from './helpers.js';
+
+/**
+ * A client that cancels its stream is an everyday event, not a server fault: 100 cancelled streams on each
+ * transport, cancelled while events are being written to them, leave no `error` line (nor anything on
+ * stderr) — each ends with one request line saying the client went away. The server is its own process.
+ */
+
+const D = 'e2e-logs-cancel';
+const STREAMS = 100;
+const BATCH = 10;
+
+let server: StoredServerProcess;
+let writing = true;
+let writer: Promise<void>;
+
+beforeAll(async () => {
+  server = await spawnStoredServer({ STATEGATE_LOG_LEVEL: 'debug' });
+  // Events keep flowing to every stream, so cancellations race the server's writes.
+  writer = (async () => {
+    while (writing) {
+      await rest(server.url, `/api/entity/ref/${D}/t/${uid()}`, { method: 'POST', body: { values: { a: 1 } } });
+      await sleep(2);
+    }
+  })();
+}, 30_000);
+afterAll(async () => {
+  writing = false;
+  await writer;
+  await server?.close();
+});
+
+async function inBatches(open: () => Promise<void>): Promise<void> {
+  for (let done = 0; done < STREAMS; done += BATCH) await Promise.all(Array.from({ length: BATCH }, open));
+}
+
+function expectNoErrors(transport: string): void {
+  const errors = server.logs.filter((l) => l.level === 'error' || l.level === 'fatal');
+  expect(errors).toEqual([]);
+  expect(server.stderr()).toBe('');
+  // …and each stream did end with its request line.
+  const ended = server.logs.filter((l) => l.msg === 'stream ended' && l.transport === transport);
+  expect(ended.length).toBeGreaterThanOrEqual(STREAMS);
+}
+
+/** Opens a REST stream with node:http, reads its first event, and aborts the request. */
+function restStream(accept: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${server.url}/api/events/stream?domain=${D}&type=t`, { headers: { accept } }, (res) => {
+      res.once('data', () => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      res.on('error', () => {});
+    });
+    req.on('error', (err) => (req.destroyed ? resolve() : reject(err)));
+    req.end();
+  });
+}
+
+it('REST SSE and NDJSON aborted by node:http', async () => {
+  await inBatches(() => restStream('text/event-stream'));
+  await inBatches(() => restStream('application/x-ndjson'));
+  await sleep(300);
+  expectNoErrors('rest');
+}, 120_000);
+
+it('gRPC cancelled by @grpc/grpc-js', async () => {
+  const client = new GrpcClient(server.url.replace(/^http:\/\//, ''));
+  try {
+    await inBatches(async () => {
+      const stream = client.stream('EventService', 'Stream', { domain: D, type: 't' });
+      await stream.waitFor(1);
+      stream.cancel();
+      await stream.ended;
+    });
+  } finally {
+    client.close();
+  }
+  await sleep(300);
+  expectNoErrors('grpc');
+}, 120_000);
+
+it('Connect server streams aborted by connect-es', async () => {
+  const client = createRpcClient(EventService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
+  await inBatches(async () => {
+    const abort = new AbortController();
+    try {
+      for await (const _event of client.stream({ domain: D, type: 't' }, { signal: abort.signal })) abort.abort();
+    } catch {
+      // the client's own abort
+    }
+  });
+  await sleep(300);
+  expectNoErrors('connect');
+}, 120_000);
+
+const SUBSCRIPTION = `subscription { streamEvents(input: {domain: "${D}", type: "t"}) { id } }`;
+
+it('GraphQL over SSE aborted by the client', async () => {
+  await inBatches(async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${server.url}/api/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: SUBSCRIPTION }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read().catch(() => undefined);
+    abort.abort();
+    await reader.closed.catch(() => undefined);
+  });
+  await sleep(300);
+  expectNoErrors('graphql');
+}, 120_000);
+
+it('graphql-ws operations completed by the client', async () => {
+  const client = wsClient(`${server.url.replace(/^http/, 'ws')}/api/graphql`);
+  try {
+    await inBatches(async () => {
+      let got = false;
+      const unsubscribe = client.subscribe(
+        { query: SUBSCRIPTION },
+        { next: () => (got = true), error() {}, complete() {} },
+      );
+      await until(() => got, 'a graphql-ws event', 10_000);
+      unsubscribe();
+    });
+  } finally {
+    await client.dispose();
+  }
+  await sleep(300);
+  expect(server.logs.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+  expect(server.stderr()).toBe('');
+}, 120_000);
