@@ -56,6 +56,16 @@ export interface Config {
   };
   /** Connection, rate and overload limits of the port. */
   network: NetworkLimits;
+  /** The metrics and profiling port; null when off. */
+  metrics: MetricsConfig | null;
+}
+
+export interface MetricsConfig {
+  port: number;
+  /** Loopback unless STATEGATE_METRICS_HOST says otherwise or authentication is disabled. */
+  host: string;
+  /** When set, the metrics port requires `Authorization: Bearer <token>`. */
+  token: string | null;
 }
 
 /** How JWTs are verified (STATEGATE_JWKS_URI and friends). */
@@ -313,8 +323,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       rateLimitBurst: e.STATEGATE_RATE_LIMIT_BURST,
       maxInFlight: e.STATEGATE_MAX_IN_FLIGHT,
     },
+    metrics: metricsConfig(e, protectedMode ? '127.0.0.1' : (e.STATEGATE_HOST ?? '0.0.0.0')),
   };
   return deepFreeze(config);
+}
+
+/**
+ * The metrics port: STATEGATE_METRICS_PORT, else the API port + 1 (off when the API port is 0, an
+ * ephemeral port with no fixed neighbour). It listens on loopback whenever authentication is on, unless
+ * STATEGATE_METRICS_HOST names another address: metrics and profiles are for operators, not API clients.
+ */
+function metricsConfig(e: ReturnType<typeof envSchema.parse>, apiHost: string): MetricsConfig | null {
+  const port = e.STATEGATE_METRICS_PORT ?? (e.STATEGATE_PORT === 0 ? 0 : e.STATEGATE_PORT + 1);
+  if (port === 0) return null;
+  if (port > 65535) throw new ConfigError('STATEGATE_METRICS_PORT: STATEGATE_PORT + 1 is no port; set it explicitly');
+  if (port === e.STATEGATE_PORT) throw new ConfigError('STATEGATE_METRICS_PORT: must differ from STATEGATE_PORT');
+  const host = e.STATEGATE_METRICS_HOST ?? (e.STATEGATE_AUTH_DISABLED ? apiHost : '127.0.0.1');
+  return { port, host, token: e.STATEGATE_METRICS_TOKEN ?? null };
 }
 
 /** An origin as browsers send it: scheme://host[:port], nothing after. `null` is never an allowed origin. */

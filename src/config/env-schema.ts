@@ -195,4 +195,9 @@ export const envSchema = z.object({
   STATEGATE_RATE_LIMIT_RPS: int(0, 10_000_000).default(2000),
   STATEGATE_RATE_LIMIT_BURST: int(1, 10_000_000).default(4000),
   STATEGATE_MAX_IN_FLIGHT: int(1, 1_000_000).default(2048),
+
+  // Operations: the metrics and profiling port (default STATEGATE_PORT + 1; 0 = off).
+  STATEGATE_METRICS_PORT: int(0, 65535).optional(),
+  STATEGATE_METRICS_HOST: z.string().trim().min(1).optional(),
+  STATEGATE_METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
 });

@@ -1,9 +1,11 @@
 import { Admission, type AdmissionLimits, unlimitedAdmission } from './admission.js';
 import type { Subscription } from './api.js';
-import { StategateError } from './errors.js';
+import { authFailureReason } from './auth-failure.js';
+import { isStategateError, StategateError } from './errors.js';
 import type { JsonObject } from './model.js';
 import type { AccessPolicy, CallContext, PolicyInput } from './ports/access.js';
 import { type Logger, silentLogger } from './ports/logger.js';
+import { type Metrics, noMetrics } from './ports/metrics.js';
 
 /** The longest a timer can wait (2^31-1 ms); a token valid for longer is re-checked then. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -20,13 +22,21 @@ export class Guard {
     private readonly access: AccessPolicy,
     limits: AdmissionLimits = unlimitedAdmission,
     private readonly logger: Logger = silentLogger,
+    private readonly metrics: Metrics = noMetrics,
   ) {
     this.admission = new Admission(limits);
   }
 
   /** The caller's verified claims (for transports that authenticate a connection once, e.g. graphql-ws). */
-  authenticate(ctx: CallContext): Promise<JsonObject> {
-    return this.access.authenticate(ctx);
+  async authenticate(ctx: CallContext): Promise<JsonObject> {
+    try {
+      return await this.access.authenticate(ctx);
+    } catch (err) {
+      if (isStategateError(err) && err.code === 'UNAUTHENTICATED') {
+        this.metrics.count('authFailures', { reason: authFailureReason(err) });
+      }
+      throw err;
+    }
   }
 
   /** A unary call whose whole response the response policy allows or withholds. */
@@ -36,15 +46,17 @@ export class Guard {
     validate: () => I,
     run: (input: I, claims: JsonObject) => Promise<O>,
   ): Promise<O> {
-    return this.admission.inFlightCall(async () => {
-      const { input, claims } = await this.admit(method, ctx, validate);
-      const response = await run(input, claims);
-      const policyInput = this.policyInput(method, ctx, claims, input);
-      if (!(await this.allowResponse({ ...policyInput, response }))) {
-        throw new StategateError('PERMISSION_DENIED', `response policy denied ${method}`);
-      }
-      return response;
-    });
+    return this.measured(method, ctx, () =>
+      this.admission.inFlightCall(async () => {
+        const { input, claims } = await this.admit(method, ctx, validate);
+        const response = await run(input, claims);
+        const policyInput = this.policyInput(method, ctx, claims, input);
+        if (!(await this.allowResponse({ ...policyInput, response }))) {
+          throw new StategateError('PERMISSION_DENIED', `response policy denied ${method}`);
+        }
+        return response;
+      }),
+    );
   }
 
   /** A call answering a list: the response policy decides per item, and denied items are dropped (G9). */
@@ -54,27 +66,46 @@ export class Guard {
     validate: () => I,
     run: (input: I, claims: JsonObject) => Promise<O[]>,
   ): Promise<O[]> {
-    return this.admission.inFlightCall(async () => {
-      const { input, claims } = await this.admit(method, ctx, validate);
-      const items = await run(input, claims);
-      const policyInput = this.policyInput(method, ctx, claims, input);
-      const allowed = await Promise.all(items.map((response) => this.allowResponse({ ...policyInput, response })));
-      return items.filter((_, i) => allowed[i]);
-    });
+    return this.measured(method, ctx, () =>
+      this.admission.inFlightCall(async () => {
+        const { input, claims } = await this.admit(method, ctx, validate);
+        const items = await run(input, claims);
+        const policyInput = this.policyInput(method, ctx, claims, input);
+        const allowed = await Promise.all(items.map((response) => this.allowResponse({ ...policyInput, response })));
+        return items.filter((_, i) => allowed[i]);
+      }),
+    );
   }
 
   /**
    * A stream: admitted like a call (with the real stream options as body), counted against the principal's
    * stream limit, filtered item by item, and ended UNAUTHENTICATED (resumable) when the token expires.
+   * Its request metric is the opening (code and duration until it is open); the open-streams gauge covers
+   * its life.
    */
-  async stream<I, O>(
+  stream<I, O>(
+    method: string,
+    ctx: CallContext,
+    validate: () => I,
+    open: (input: I, claims: JsonObject) => Subscription<O>,
+  ): Promise<Subscription<O>> {
+    return this.measured(method, ctx, () => this.openStream(method, ctx, validate, open));
+  }
+
+  private async openStream<I, O>(
     method: string,
     ctx: CallContext,
     validate: () => I,
     open: (input: I, claims: JsonObject) => Subscription<O>,
   ): Promise<Subscription<O>> {
     const { input, claims } = await this.admit(method, ctx, validate);
-    const release = this.admission.openStream(Admission.principal(ctx, claims));
+    const releaseSlot = this.admission.openStream(Admission.principal(ctx, claims));
+    const streamLabels = { transport: ctx.transport };
+    this.metrics.add('openStreams', 1, streamLabels);
+    const release = () => {
+      releaseSlot();
+      this.metrics.add('openStreams', -1, streamLabels);
+    };
     let source: Subscription<O>;
     try {
       source = open(input, claims);
@@ -90,12 +121,28 @@ export class Guard {
     });
   }
 
+  /** Runs one call and reports it: method, transport, outcome code and duration, whatever the transport. */
+  private async measured<T>(method: string, ctx: CallContext, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let code = 'OK';
+    try {
+      return await call();
+    } catch (err) {
+      code = isStategateError(err) ? err.code : 'INTERNAL';
+      throw err;
+    } finally {
+      const labels = { method, transport: ctx.transport, code };
+      this.metrics.count('requests', labels);
+      this.metrics.observe('requestDuration', (performance.now() - started) / 1000, labels);
+    }
+  }
+
   private async admit<I>(
     method: string,
     ctx: CallContext,
     validate: () => I,
   ): Promise<{ input: I; claims: JsonObject }> {
-    const claims = await this.access.authenticate(ctx);
+    const claims = await this.authenticate(ctx);
     this.admission.charge(Admission.principal(ctx, claims));
     const input = validate();
     if (!(await this.allowRequest(this.policyInput(method, ctx, claims, input)))) {
@@ -105,20 +152,26 @@ export class Guard {
   }
 
   private async allowRequest(input: PolicyInput): Promise<boolean> {
+    const started = performance.now();
     try {
       return (await this.access.allowRequest(input)) === true;
     } catch (err) {
       this.logger.error({ err, method: input.method }, 'request policy failed: denied');
       return false;
+    } finally {
+      this.metrics.observe('policyDuration', (performance.now() - started) / 1000, { stage: 'request' });
     }
   }
 
   private async allowResponse(input: PolicyInput & { response: unknown }): Promise<boolean> {
+    const started = performance.now();
     try {
       return (await this.access.allowResponse(input)) === true;
     } catch (err) {
       this.logger.error({ err, method: input.method }, 'response policy failed: withheld');
       return false;
+    } finally {
+      this.metrics.observe('policyDuration', (performance.now() - started) / 1000, { stage: 'response' });
     }
   }
 

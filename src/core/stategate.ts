@@ -9,6 +9,7 @@ import type { AccessPolicy } from './ports/access.js';
 import type { BusProvider } from './ports/bus.js';
 import type { CacheProvider, MutexProvider } from './ports/cache.js';
 import { type Logger, silentLogger } from './ports/logger.js';
+import { type Metrics, noMetrics } from './ports/metrics.js';
 import type { StorageProvider } from './ports/storage.js';
 import { type Readiness, type ReadinessOptions, ReadinessProbe } from './readiness.js';
 import { CacheService } from './services/cache.js';
@@ -30,6 +31,8 @@ export interface StategateDeps {
   limits?: Partial<Limits>;
   clock?: Clock;
   logger?: Logger;
+  /** Where operations metrics go; default: nowhere. */
+  metrics?: Metrics;
   readiness?: ReadinessOptions;
 }
 
@@ -48,19 +51,20 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
   const limits: Limits = { ...defaultLimits, ...deps.limits };
   const clock = deps.clock ?? createSystemClock();
   const logger = deps.logger ?? silentLogger;
+  const metrics = deps.metrics ?? noMetrics;
   const newId = () => randomUUID();
 
-  const eventHub = new EventHub(deps.storage, deps.bus, limits, logger);
-  const messageHub = new MessageHub(deps.bus, limits, logger);
+  const eventHub = new EventHub(deps.storage, deps.bus, limits, logger, metrics);
+  const messageHub = new MessageHub(deps.bus, limits, logger, metrics);
   await eventHub.start();
   await messageHub.start();
 
   const entities = new EntityService({ storage: deps.storage, hub: eventHub, clock, limits, newId });
   const events = new EventService(deps.storage, eventHub, limits);
   const peers = new PeerService(messageHub, clock, limits, newId);
-  const cache = new CacheService(deps.cache, clock, limits);
-  const mutex = new MutexService(deps.mutex, clock, limits);
-  const guard = new Guard(deps.access, deps.admission, logger);
+  const cache = new CacheService(deps.cache, clock, limits, metrics);
+  const mutex = new MutexService(deps.mutex, clock, limits, metrics);
+  const guard = new Guard(deps.access, deps.admission, logger, metrics);
   const readiness = new ReadinessProbe(
     {
       // The cheapest real query every storage has: one indexed MAX over the log.

@@ -13,6 +13,7 @@ import { createInFlightGate } from './http/in-flight-gate.js';
 import { type Surface, sendJson, sendRefusal } from './http/refusal.js';
 import { observeAccess, observeApi } from './logging/observe-calls.js';
 import { createRequestLog } from './logging/request-log.js';
+import { createOperationsMetrics } from './metrics/operations-metrics.js';
 import { closeAfterAnswer } from './network/close-after-answer.js';
 import { isOverflow } from './network/connection-gate.js';
 import { reloadTls } from './network/tls-reload.js';
@@ -42,7 +43,9 @@ export interface App {
 export async function startApp(config: Config, logger: AppLogger): Promise<App> {
   // Policies compile first: a policy that cannot load stops the server before any database is opened.
   const access = await createAccessPolicy(config, logger.child({ component: 'policy' }));
-  const storage = await createStorage(config.storage, logger.child({ component: 'storage' }));
+  const operations = createOperationsMetrics(config.metrics, logger.child({ component: 'metrics' }));
+  const rawStorage = await createStorage(config.storage, logger.child({ component: 'storage' }));
+  const storage = operations.instrument(rawStorage);
   const bus = await createBus(config.channel, logger.child({ component: 'bus' }));
   const { cache, mutex } = await createCacheAndMutex(config.cache, logger.child({ component: 'cache' }));
   const stategate = await createStategate({
@@ -55,6 +58,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     admission: config.network,
     limits: config.limits,
     logger: logger.child({ component: 'core' }),
+    metrics: operations.metrics,
   });
 
   const api = observeApi(stategate.api);
@@ -195,6 +199,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       resolve();
     });
   });
+  await operations.start(stategate, rawStorage);
   const { port: boundPort } = port.listener.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const scheme = config.tls ? 'https' : 'http';
@@ -203,6 +208,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      await operations.close();
       // Streams end first (each subscriber gets UNAVAILABLE), then sockets drain and the port closes.
       const stopped = port.close(config.shutdownTimeoutMs);
       await stategate.close();

@@ -3,6 +3,7 @@ import { invalid, notFound } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { CacheEntry, CacheRef } from '../model.js';
 import type { CacheProvider } from '../ports/cache.js';
+import { type Metrics, noMetrics } from '../ports/metrics.js';
 import { requireJsonValue, requireName } from '../validate.js';
 
 /** The TTL cache. Expiry is enforced here as well as by the provider: an expired value is never returned. */
@@ -11,6 +12,7 @@ export class CacheService {
     private readonly cache: CacheProvider,
     private readonly clock: Clock,
     private readonly limits: Limits,
+    private readonly metrics: Metrics = noMetrics,
   ) {}
 
   validateRef(ref: CacheRef): CacheRef {
@@ -33,8 +35,10 @@ export class CacheService {
   async get(ref: CacheRef): Promise<CacheEntry> {
     const entry = await this.cache.get(ref);
     if (!entry || (entry.exp && entry.exp.getTime() <= this.clock.nowMs())) {
+      this.metrics.count('cacheMisses');
       throw notFound(`cache value ${ref.domain}/${ref.key} does not exist`);
     }
+    this.metrics.count('cacheHits');
     return entry;
   }
 

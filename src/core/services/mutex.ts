@@ -3,6 +3,7 @@ import { alreadyExists, failedPrecondition, invalid } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { MutexLease, MutexRef, MutexRequest } from '../model.js';
 import type { MutexProvider } from '../ports/cache.js';
+import { type Metrics, noMetrics } from '../ports/metrics.js';
 import { requireName } from '../validate.js';
 
 /** TTL mutex locks with fencing numbers (G7). */
@@ -11,6 +12,7 @@ export class MutexService {
     private readonly mutex: MutexProvider,
     private readonly clock: Clock,
     private readonly limits: Limits,
+    private readonly metrics: Metrics = noMetrics,
   ) {}
 
   /** Resolves the lease length: `exp` if given (future, within the maximum), else the default. */
@@ -38,7 +40,11 @@ export class MutexService {
 
   async lock(request: { domain: string; key: string; ttlMs: number }): Promise<MutexLease> {
     const lease = await this.mutex.lock(request, request.ttlMs);
-    if (!lease) throw alreadyExists(`mutex ${request.domain}/${request.key} is already locked`);
+    if (!lease) {
+      this.metrics.count('locksRefused');
+      throw alreadyExists(`mutex ${request.domain}/${request.key} is already locked`);
+    }
+    this.metrics.count('locksGranted');
     return lease;
   }
 

@@ -5,9 +5,11 @@ import type { Limits } from '../limits.js';
 import type { Event, StreamEventOpts } from '../model.js';
 import type { BusProvider, Unsubscribe } from '../ports/bus.js';
 import type { Logger } from '../ports/logger.js';
+import { type Metrics, noMetrics } from '../ports/metrics.js';
 import type { StorageProvider } from '../ports/storage.js';
 import { Fanout, type Subscriber } from './fanout.js';
-import { Outbox, shuttingDown } from './outbox.js';
+import { Outbox, type OutboxObserver, shuttingDown } from './outbox.js';
+import { streamObserver } from './stream-metrics.js';
 
 const EVENTS_TOPIC = 'stategate.events';
 const READ_BATCH = 500;
@@ -51,30 +53,40 @@ export class EventHub {
    * is still ours (see BusProvider.claim); the one-place rule above keeps us from acting on it twice.
    */
   private readonly owner = randomUUID();
+  private readonly observer: OutboxObserver;
 
   constructor(
     private readonly storage: StorageProvider,
     private readonly bus: BusProvider,
     private readonly limits: Limits,
     private readonly logger: Logger,
+    private readonly metrics: Metrics = noMetrics,
   ) {
+    this.observer = streamObserver(metrics, 'events');
     this.fanout = new Fanout((group, id) => this.bus.claim(`events:${group}:${id}`, CLAIM_TTL_MS, this.owner));
   }
 
   async start(): Promise<void> {
     this.position = await this.storage.headPosition();
-    this.unsubscribe = await this.bus.subscribe(EVENTS_TOPIC, () => this.wake());
+    this.unsubscribe = await this.bus.subscribe(EVENTS_TOPIC, () => {
+      this.metrics.count('busReceived', { topic: 'events' });
+      this.wake();
+    });
     this.timer = setInterval(() => this.wake(), this.limits.logPollMs);
     this.timer.unref();
   }
 
   /** After a local commit: read the log now, and tell the other instances to. */
   committed(event: Event): void {
+    this.metrics.count('eventsAppended');
     this.wake();
-    this.bus.publish(EVENTS_TOPIC, String(event.position)).catch((err) => {
-      // The hint is only a fast path: other instances still find the event by polling the log.
-      this.logger.warn({ err }, 'event hint not published; other instances will find it by polling');
-    });
+    this.bus
+      .publish(EVENTS_TOPIC, String(event.position))
+      .then(() => this.metrics.count('busPublished', { topic: 'events' }))
+      .catch((err) => {
+        // The hint is only a fast path: other instances still find the event by polling the log.
+        this.logger.warn({ err }, 'event hint not published; other instances will find it by polling');
+      });
   }
 
   get stats(): { subscribers: number; buffered: number; position: number } {
@@ -87,7 +99,7 @@ export class EventHub {
     const matchType = compileGlob(opts.type);
     const matchKey = compileGlob(opts.key);
     const sub: EventSubscriber = {
-      outbox: new Outbox<Event>(this.limits.streamBuffer, () => this.fanout.remove(sub)),
+      outbox: new Outbox<Event>(this.limits.streamBuffer, () => this.fanout.remove(sub), this.observer),
       matches: (e) => matchDomain(e.entity.domain) && matchType(e.entity.type) && matchKey(e.entity.key),
       group: opts.consumerGroup || null,
       cursor: opts.after ?? this.position,

@@ -3,8 +3,10 @@ import type { Limits } from '../limits.js';
 import type { PeerMessage, StreamMessageOpts } from '../model.js';
 import type { BusProvider, Unsubscribe } from '../ports/bus.js';
 import type { Logger } from '../ports/logger.js';
+import { type Metrics, noMetrics } from '../ports/metrics.js';
 import { Fanout } from './fanout.js';
-import { Outbox, shuttingDown } from './outbox.js';
+import { Outbox, type OutboxObserver, shuttingDown } from './outbox.js';
+import { streamObserver } from './stream-metrics.js';
 
 const MESSAGES_TOPIC = 'stategate.messages';
 const CLAIM_TTL_MS = 60_000;
@@ -20,12 +22,15 @@ export class MessageHub {
   private readonly fanout: Fanout<PeerMessage>;
   private unsubscribe: Unsubscribe | null = null;
   private stopped = false;
+  private readonly observer: OutboxObserver;
 
   constructor(
     private readonly bus: BusProvider,
     private readonly limits: Limits,
     private readonly logger: Logger,
+    private readonly metrics: Metrics = noMetrics,
   ) {
+    this.observer = streamObserver(metrics, 'messages');
     this.fanout = new Fanout((group, id) => this.bus.claim(`messages:${group}:${id}`, CLAIM_TTL_MS));
   }
 
@@ -40,6 +45,7 @@ export class MessageHub {
   async publish(message: PeerMessage): Promise<void> {
     const wire: WireMessage = { ...message, time: message.time.toString() };
     await this.bus.publish(MESSAGES_TOPIC, JSON.stringify(wire));
+    this.metrics.count('busPublished', { topic: 'messages' });
   }
 
   subscribe(opts: Required<Pick<StreamMessageOpts, 'domain' | 'channel' | 'type'>> & StreamMessageOpts) {
@@ -47,7 +53,7 @@ export class MessageHub {
     const matchChannel = compileGlob(opts.channel);
     const matchType = compileGlob(opts.type);
     const sub = {
-      outbox: new Outbox<PeerMessage>(this.limits.streamBuffer, () => this.fanout.remove(sub)),
+      outbox: new Outbox<PeerMessage>(this.limits.streamBuffer, () => this.fanout.remove(sub), this.observer),
       matches: (m: PeerMessage) => matchDomain(m.domain) && matchChannel(m.channel) && matchType(m.type),
       group: opts.consumerGroup || null,
     };
@@ -63,6 +69,7 @@ export class MessageHub {
   }
 
   private receive(payload: string): void {
+    this.metrics.count('busReceived', { topic: 'messages' });
     let message: PeerMessage;
     try {
       const wire = JSON.parse(payload) as WireMessage;

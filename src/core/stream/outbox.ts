@@ -1,6 +1,16 @@
 import type { Subscription } from '../api.js';
 import { exhausted, StategateError } from '../errors.js';
 
+/** Hears what happens to a subscriber's items (for metrics); every hook is optional. */
+export interface OutboxObserver {
+  /** One item reached the reader. */
+  delivered?(): void;
+  /** The subscriber was cut off for a full buffer. */
+  cutOff?(): void;
+  /** Buffered items were discarded because the stream ended before the reader took them. */
+  dropped?(items: number): void;
+}
+
 /**
  * One subscriber's bounded buffer, and the async iterator it reads from. Live items are `offer`ed and
  * never wait: when the buffer is full the subscriber is cut off with RESOURCE_EXHAUSTED and its buffer
@@ -19,6 +29,7 @@ export class Outbox<T> implements Subscription<T> {
   constructor(
     private readonly capacity: number,
     private readonly onClose: () => void,
+    private readonly observer: OutboxObserver = {},
   ) {}
 
   get size(): number {
@@ -34,6 +45,8 @@ export class Outbox<T> implements Subscription<T> {
     if (this.closed) return false;
     if (this.deliver(item)) return true;
     if (this.size >= this.capacity) {
+      this.observer.cutOff?.();
+      this.observer.dropped?.(1); // the item that did not fit
       this.fail(exhausted(`subscriber buffer of ${this.capacity} items overflowed: resume from your last position`));
       return false;
     }
@@ -62,8 +75,7 @@ export class Outbox<T> implements Subscription<T> {
   fail(err: StategateError): void {
     if (this.closed) return;
     this.failure = err;
-    this.items = [];
-    this.head = 0;
+    this.discardBuffered();
     this.finish();
     if (this.readerFailed) {
       const reject = this.readerFailed;
@@ -76,8 +88,7 @@ export class Outbox<T> implements Subscription<T> {
   /** Ends the stream normally; the reader drains nothing more. */
   close(): void {
     if (this.closed) return;
-    this.items = [];
-    this.head = 0;
+    this.discardBuffered();
     this.finish();
     if (this.reader) {
       const resolve = this.reader;
@@ -106,6 +117,7 @@ export class Outbox<T> implements Subscription<T> {
         this.head = 0;
       }
       this.wakeOneWriter();
+      this.observer.delivered?.();
       return Promise.resolve({ value, done: false });
     }
     if (this.failure) return Promise.reject(this.failure);
@@ -122,8 +134,15 @@ export class Outbox<T> implements Subscription<T> {
     const resolve = this.reader;
     this.reader = null;
     this.readerFailed = null;
+    this.observer.delivered?.();
     resolve({ value: item, done: false });
     return true;
+  }
+
+  private discardBuffered(): void {
+    if (this.size > 0) this.observer.dropped?.(this.size);
+    this.items = [];
+    this.head = 0;
   }
 
   private wakeOneWriter(): void {

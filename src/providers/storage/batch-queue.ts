@@ -1,4 +1,5 @@
 import { StategateError, unavailable } from '../../core/errors.js';
+import { reportBatchCommitted } from './batch-channel.js';
 
 /** The fate of one item of a batch that committed: its result, or the error that refused only it. */
 export type BatchOutcome<R> = { ok: true; value: R } | { ok: false; error: StategateError };
@@ -112,6 +113,7 @@ export class BatchQueue<I, R> {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    reportBatchCommitted(batch.length);
     settleBatch(batch, outcomes);
   }
 }

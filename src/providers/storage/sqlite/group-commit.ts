@@ -1,5 +1,6 @@
 import { type StategateError, unavailable } from '../../../core/errors.js';
 import type { Logger } from '../../../core/ports/logger.js';
+import { reportBatchCommitted } from '../batch-channel.js';
 import { type BatchOutcome, settleBatch } from '../batch-queue.js';
 
 /**
@@ -74,6 +75,7 @@ export class GroupCommitter<I, R> {
       return;
     }
     this.logger.debug({ batchSize: batch.length, ms: performance.now() - started }, 'storage batch committed');
+    reportBatchCommitted(batch.length);
     settleBatch(batch, outcomes);
   }
 }
