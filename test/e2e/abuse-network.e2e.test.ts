@@ -20,7 +20,7 @@ import WebSocket from 'ws';
 import { type AbuseCase, catalogue, expectGraphql, expectOk, expectRest } from '../support/abuse/catalogue.js';
 import { FRAME, H2_ERROR, rawH2, requestHeaders } from '../support/abuse/h2-frames.js';
 import { envelope, http1, http2, protoStrings } from '../support/abuse/http.js';
-import { type LoadAnswer, loadFromWorker } from '../support/abuse/load.js';
+import { type LoadAnswer, loadFromProcess } from '../support/abuse/load.js';
 import { graphqlPost, grpcCall, restCall } from '../support/abuse/requests.js';
 import { type StoredServerProcess, spawnStoredServer } from '../support/process.js';
 import { openSse } from '../support/rest.js';
@@ -641,14 +641,14 @@ const load: AbuseCase[] = [
   {
     name: '2,000 concurrent REST Sets (STATEGATE_MAX_IN_FLIGHT=4)',
     transport: 'rest',
-    request: '2,000 × POST /api/entity/ref/load/t/kN at once, from a worker thread',
+    request: '2,000 × POST /api/entity/ref/load/t/kN at once, from a separate process',
     expected: 'each 200 or shed (503/429 + Retry-After, code 8 or 14); no reset, no timeout; writes = 200s',
     mayWrite: true,
     on: () => overloadServer!,
     run: async () => {
       const store = openStore(overloadServer!);
       const before = store.state().events;
-      const answers = await loadFromWorker(
+      const answers = await loadFromProcess(
         overloadServer!.url,
         Array.from({ length: 2000 }, (_, i) => ({
           method: 'POST',
@@ -668,12 +668,12 @@ const load: AbuseCase[] = [
   {
     name: '1,000 concurrent GraphQL mutations (STATEGATE_MAX_IN_FLIGHT=4)',
     transport: 'graphql',
-    request: '1,000 × setEntity at once, from a worker thread',
+    request: '1,000 × setEntity at once, from a separate process',
     expected: 'each 200 or shed (503/429 + Retry-After, RESOURCE_EXHAUSTED / UNAVAILABLE); no reset, no timeout',
     mayWrite: true,
     on: () => overloadServer!,
     run: async () => {
-      const answers = await loadFromWorker(
+      const answers = await loadFromProcess(
         overloadServer!.url,
         Array.from({ length: 1000 }, (_, i) => ({
           method: 'POST',

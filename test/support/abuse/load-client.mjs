@@ -1,11 +1,13 @@
-// A load generator on its own thread (worker_threads): the requests of an overload case are made, sent
-// and parsed here, so the event loop of the server under test (the jest process's main thread) carries
-// only the server's own work, as it would with an external client, and /healthz measures the server.
+// A load generator in a process of its own: the requests of an overload case are made, sent and parsed
+// here, so neither the server under test nor the test's /healthz probes share a thread with them, as with an
+// external client. Run at the lowest CPU priority (nice 19), so on a 2-core test machine the attacker's CPU is
+// not taken from the server the probes measure.
 import { request } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
 
-/** workerData: {url, requests: [{method, path, headers, body}], timeoutMs} → posts [{status, retryAfter, text} | {error}]. */
-const { url, requests, timeoutMs } = workerData;
+/** stdin: {url, requests: [{method, path, headers, body}], timeoutMs} → stdout: [{status, retryAfter, text} | {error}]. */
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const { url, requests, timeoutMs } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 const { hostname, port } = new URL(url);
 
 function one({ method, path, headers, body }) {
@@ -42,4 +44,4 @@ function one({ method, path, headers, body }) {
   });
 }
 
-parentPort.postMessage(await Promise.all(requests.map(one)));
+process.stdout.write(JSON.stringify(await Promise.all(requests.map(one))));
