@@ -49,3 +49,17 @@ else
   cp "$DEPLOY_TOOLS_REQUIREMENTS" "$DEPLOY_TOOLS_VENV/requirements.txt"
   echo "install-tools: installed $("$DEPLOY_TOOLS_VENV/bin/hadolint" --version)"
 fi
+
+# promtool (`promtool check metrics`, test/e2e/metrics-scrape.e2e.test.ts) from Debian's prometheus package;
+# only the binary is used, no Prometheus server is started.
+if command -v promtool >/dev/null 2>&1; then
+  echo "install-tools: promtool already installed ($(command -v promtool))"
+elif command -v apt-get >/dev/null 2>&1; then
+  echo "install-tools: installing promtool (Debian package prometheus)"
+  sudo_if_needed=$([ "$(id -u)" -eq 0 ] && echo "" || echo "sudo")
+  $sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+  echo "install-tools: installed $(promtool --version 2>&1 | head -1)"
+else
+  echo "install-tools: promtool missing and no apt-get: install Prometheus' promtool by hand" >&2
+  exit 1
+fi
