@@ -18,12 +18,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json ./
-# --ignore-scripts: the sources are not here yet, so a build-at-install script would fail; native modules are
-# rebuilt right after.
-RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild
+# The dependencies get a layer of their own (rebuilt only when the lock changes). --ignore-scripts: the sources
+# are not here yet, so a build-at-install script would fail; install scripts (native modules) run below.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+RUN npm rebuild && npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- opa: the Rego-to-WebAssembly compiler the server runs at start for Rego policies ----------------------------
 FROM ${GO_IMAGE} AS opa

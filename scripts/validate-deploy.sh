@@ -24,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
 ok() { echo "ok $1"; passed=$((passed + 1)); }
-not_ok() { echo "not ok $1: $2"; failed=$((failed + 1)); }
+not_ok() { echo "not ok $1${2:+: $2}"; failed=$((failed + 1)); }
 # check NAME COMMAND...: ok when COMMAND exits 0, else not ok with its output.
 check() {
   local name=$1 output
@@ -32,14 +32,15 @@ check() {
   if output="$("$@" 2>&1)"; then ok "$name"; else not_ok "$name" "$output"; fi
 }
 # node_check SUBCOMMAND ARGS...: scripts/deploy-check/cli.ts prints its own ok / not ok lines.
+# A non-zero exit without a `not ok` line (a crash) is a failure of its own.
 node_check() {
-  local line
+  local line reported=0
   while IFS= read -r line; do
     case "$line" in
       "ok "*) ok "${line#ok }" ;;
-      "not ok "*) not_ok "${line#not ok }" "" ;;
+      "not ok "*) not_ok "${line#not ok }" "" && reported=1 ;;
       "exit 0") ;;
-      "exit "*) not_ok "deploy-check $1" "ended with ${line}" ;;
+      "exit "*) [ "$reported" -eq 1 ] || not_ok "deploy-check $1" "ended with ${line}" ;;
       *) echo "  $line" ;;
     esac
   done < <(node --import tsx scripts/deploy-check/cli.ts "$@" 2>&1; echo "exit $?")

@@ -12,14 +12,22 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ImageSpec, Stage } from './dockerfile.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+function bindable(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
     });
-    server.on('error', reject);
+    server.on('error', () => resolve(null));
   });
+}
+
+/** A free port whose successor is free too: the metrics port defaults to STATEGATE_PORT + 1. */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await bindable(0);
+    if (port !== null && port < 65535 && (await bindable(port + 1)) !== null) return port;
+  }
 }
 
 /** `COPY [--from=x] SRC DEST` into WORKDIR (DEST relative): this checkout's file of the same name, linked. */

@@ -17,6 +17,8 @@ const stategateOnly = (env: Env): Env =>
 
 /** Compose: one sample per service that sets any STATEGATE_* variable. */
 export function composeSamples(composeJson: string, label: string): Map<string, Env> {
+  if (composeJson.trim() === '')
+    throw new Error('nothing to check: the Compose files did not load (see the compose check)');
   const { services } = JSON.parse(composeJson) as { services: Record<string, Env> };
   const samples = new Map<string, Env>();
   for (const [service, env] of Object.entries(services)) {
