@@ -199,7 +199,6 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       resolve();
     });
   });
-  await operations.start(stategate, rawStorage);
   const { port: boundPort } = port.listener.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const scheme = config.tls ? 'https' : 'http';
@@ -231,6 +230,12 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     }
     return reloadTls(port.tlsServer, config.tlsFiles, tlsLogger);
   };
+
+  // The metrics port opens last; one that cannot listen stops the server as a whole, closed again.
+  await operations.start(stategate, rawStorage).catch(async (err: unknown) => {
+    await close();
+    throw err;
+  });
 
   return { url, port: boundPort, config, stategate, httpServer, close, reloadTls: reloadTlsNow };
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gql } from '../support/graphql.js';
@@ -228,5 +229,20 @@ describe('profiles', () => {
   it('answers 404 for other paths and 405 for other methods', async () => {
     expect((await fetch(`${metricsUrl}/nope`)).status).toBe(404);
     expect((await fetch(`${metricsUrl}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('a metrics port that is taken', () => {
+  it('stops the start with a message naming STATEGATE_METRICS_PORT', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      await expect(startTestServer({ STATEGATE_METRICS_PORT: String(port) })).rejects.toThrow(
+        `STATEGATE_METRICS_PORT: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`,
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });

@@ -67,16 +67,24 @@ export async function startMetricsServer(
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // Named after the variable that fixes it; the address is the operator's own, no secret.
+    const refuse = (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(`STATEGATE_METRICS_PORT: cannot listen on ${config.host}:${config.port} (${err.code})`, {
+          cause: err,
+        }),
+      );
+    server.once('error', refuse);
     server.listen({ port: config.port, host: config.host }, () => {
-      server.off('error', reject);
+      server.off('error', refuse);
+      server.on('error', (err) => logger.error({ err }, 'metrics port failed'));
       resolve();
     });
   });
   profiler.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  logger.info({ port, host: config.host, token: config.token !== null }, 'metrics port listening');
+  logger.info({ port, host: config.host, bearerRequired: config.token !== null }, 'metrics port listening');
   return {
     url: `http://${host}:${port}`,
     port,
