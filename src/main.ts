@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, storageForLog } from './config/config.js';
 import { createLogger } from './logger.js';
 import { startApp } from './server/app.js';
+import { isStartupError } from './startup-error.js';
 
 /** Starts stategate from the environment, stops it cleanly on SIGTERM / SIGINT, reloads TLS on SIGHUP. */
 async function main(): Promise<void> {
@@ -59,6 +60,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A configuration the operator must fix: the message says what, a stack trace would only hide it.
+  if (isStartupError(err)) {
+    process.stderr.write(`stategate: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(
     `stategate: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );
