@@ -209,7 +209,7 @@ describe('profiles', () => {
     const res = await fetch(`${metricsUrl}/debug/pprof/profile?seconds=1`);
     expect(res.status).toBe(200);
     const top = await pprofTop(profileDir, 'cpu.pb.gz', Buffer.from(await res.arrayBuffer()));
-    expect(top).toMatch(/^Type: wall$/m);
+    expect(top).toMatch(/^Type: cpu$/m);
     expect(top).toMatch(/Duration: /);
   }, 60_000);
 

@@ -40,7 +40,8 @@ export class Profiler {
     }
     this.cpuBusy = true;
     try {
-      const profile = await time.profile({ durationMillis: seconds * 1000 });
+      // CPU time per sample (the default sample type, so `go tool pprof` shows CPU); it needs contexts on.
+      const profile = await time.profile({ durationMillis: seconds * 1000, collectCpuTime: true, withContexts: true });
       sendProfile(res, await encode(profile), 'profile');
     } finally {
       this.cpuBusy = false;
