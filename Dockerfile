@@ -47,7 +47,9 @@ COPY package.json ./
 RUN mkdir /data && chown 1000:1000 /data
 VOLUME ["/data"]
 USER 1000:1000
-EXPOSE 8080
+# 8080: every API transport; 8081: metrics and profiles (STATEGATE_METRICS_PORT, loopback unless
+# STATEGATE_METRICS_HOST or auth disabled).
+EXPOSE 8080 8081
 # node, not curl: the slim image has no curl. /healthz is liveness (200 while the process serves HTTP).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.STATEGATE_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -72,8 +72,9 @@ export function kubernetesSamples(files: string[], label: string): Map<string, E
 
 /**
  * Runs the server's own configuration loader on the image's ENV plus the sample's settings (in an empty
- * directory, so no .env file joins in). A sample must also leave protected mode: a container is reached on
- * 0.0.0.0, never on loopback. Returns the problem, or null.
+ * directory, so no .env file joins in). A sample must also leave protected mode (a container is reached on
+ * 0.0.0.0, never on loopback) and must not open the metrics port beyond loopback without its token while
+ * authentication is on. Returns the problem, or null.
  */
 export function configProblem(imageEnv: Env, sampleEnv: Env): string | null {
   const emptyDir = mkdtempSync(join(tmpdir(), 'stategate-env-'));
@@ -82,6 +83,11 @@ export function configProblem(imageEnv: Env, sampleEnv: Env): string | null {
     if (config.protectedMode)
       return 'protected mode (no JWKS, auth not disabled): the container would listen on loopback only';
     if (config.host !== '0.0.0.0') return `listens on ${config.host}, not 0.0.0.0`;
+    // Profiles and metrics are for operators: off loopback with authentication on, they need the token.
+    const metrics = config.metrics;
+    if (metrics && metrics.host !== '127.0.0.1' && !config.authDisabled && !metrics.token) {
+      return `the metrics port listens on ${metrics.host} without STATEGATE_METRICS_TOKEN`;
+    }
     return null;
   } catch (err) {
     return (err as Error).message;
