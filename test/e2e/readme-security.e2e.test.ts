@@ -57,6 +57,8 @@ beforeAll(async () => {
   server = await spawnServer({
     ...env,
     STATEGATE_PORT: String(serverPort),
+    // The walk-through does not use the metrics port (default: port + 1, which need not be free here).
+    STATEGATE_METRICS_PORT: '0',
     STATEGATE_STORAGE_PROVIDER: JSON.stringify({ name: 'sqlite', path: join(dataDir, 'stategate.db') }),
   });
 });
