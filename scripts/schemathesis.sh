@@ -36,7 +36,7 @@ trap cleanup EXIT
 workdir="$(mktemp -d)"
 if [ -z "$base" ]; then
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  STATEGATE_PORT="$port" STATEGATE_LOG_LEVEL=warn \
+  STATEGATE_PORT="$port" STATEGATE_METRICS_PORT=0 STATEGATE_LOG_LEVEL=warn \
     STATEGATE_STORAGE_PROVIDER="{\"name\": \"sqlite\", \"path\": \"$workdir/stategate.db\"}" \
     node "$root/dist/main.js" &
   server_pid=$!
