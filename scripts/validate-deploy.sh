@@ -2,7 +2,8 @@
 # Validates the deployment files for real, without a Docker engine or a cluster (issue 9, item 7):
 #   Dockerfile           hadolint, then the image's required properties (scripts/deploy-check/dockerfile-rules.ts)
 #   deploy/helm/stategate  helm lint --strict, helm template (and the chart's refusal to render without auth)
-#   deploy/k8s + rendered  kubeconform -strict against the official schemas of each KUBERNETES_VERSIONS entry
+#   deploy/k8s + rendered  kubeconform -strict against the official schemas of each KUBERNETES_VERSIONS entry;
+#                        probes, resources, kinds and selectors (scripts/deploy-check/k8s-rules.ts)
 #   docker-compose*.yml  loaded by the Compose Specification's own loader (tools/compose-check: JSON schema,
 #                        interpolation, the NATS file merged on top)
 #   every sample's env   the server's loadConfig on the image's ENV plus the sample's STATEGATE_* settings
@@ -89,6 +90,9 @@ for version in $KUBERNETES_VERSIONS; do
     -schema-location "$work/schemas/{{.NormalizedKubernetesVersion}}-standalone{{.StrictSuffix}}/{{.ResourceKind}}{{.KindSuffix}}.json" \
     "${manifests[@]}" "$work/helm.yaml" "$work/helm-noauth.yaml"
 done
+node_check k8s-rules deploy/k8s "${manifests[@]}"
+node_check k8s-rules helm "$work/helm.yaml"
+node_check k8s-rules "helm auth.disabled" "$work/helm-noauth.yaml"
 # kustomization.yaml is no cluster object: check that it names exactly the manifests above.
 check "deploy/k8s/kustomization.yaml lists every manifest" node --input-type=module -e "
   import { readFileSync } from 'node:fs'; import { parse } from 'yaml';

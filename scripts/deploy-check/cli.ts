@@ -2,6 +2,7 @@
  * The Node side of scripts/validate-deploy.sh, one subcommand per check:
  *   dockerfile FILE                         the image's required properties (after hadolint)
  *   k8s-schemas PACKAGE_DIR VERSION OUT FILE...   standalone schemas for kubeconform (see k8s-schemas.ts)
+ *   k8s-rules LABEL FILE...                probes, resources, kinds and selectors (see k8s-rules.ts)
  *   env DOCKERFILE compose:LABEL=JSON | k8s:LABEL=FILE[,FILE...] ...   loadConfig on every sample's env
  *   run-image DOCKERFILE REPO OPA          the image's CMD and HEALTHCHECK run here
  * Each prints `ok <what>` lines and exits 1 after `not ok <what>: <why>`.
@@ -9,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { readImageSpec } from './dockerfile.js';
 import { dockerfileProblems } from './dockerfile-rules.js';
+import { kubernetesProblems } from './k8s-rules.js';
 import { writeStandaloneSchemas } from './k8s-schemas.js';
 import { runImage } from './run-image.js';
 import { composeSamples, configProblem, type Env, kubernetesSamples } from './sample-env.js';
@@ -28,6 +30,10 @@ if (command === 'dockerfile') {
   const [packageDir, version, out, ...files] = args;
   const written = writeStandaloneSchemas(packageDir!, version!, out!, files);
   report(`k8s schemas v${version}: ${written.join(', ')}`, written.length === 0 ? 'no schema found' : null);
+} else if (command === 'k8s-rules') {
+  const [label, ...files] = args;
+  const problems = kubernetesProblems(files);
+  report(`k8s rules ${label}`, problems.length > 0 ? problems.join('; ') : null);
 } else if (command === 'env') {
   const [dockerfile, ...samples] = args;
   const { image } = readImageSpec(dockerfile!);

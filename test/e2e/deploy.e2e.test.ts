@@ -53,6 +53,9 @@ const EXPECTED = [
   'helm refuses a release without authentication',
   'kubeconform -strict Kubernetes 1.30.0: deploy/k8s and the rendered chart',
   'kubeconform -strict Kubernetes 1.37.0: deploy/k8s and the rendered chart',
+  'k8s rules deploy/k8s',
+  'k8s rules helm',
+  'k8s rules helm auth.disabled',
   'deploy/k8s/kustomization.yaml lists every manifest',
   'compose docker-compose.yml',
   'compose docker-compose.yml + docker-compose.nats.yml',
@@ -117,6 +120,7 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
     edit('docker-compose.nats.yml', '    image: nats:2.10', '    image: nats:2.10\n    restart_policy: always');
     edit('deploy/k8s/configmap.yaml', /^ {2}STATEGATE_(JWKS_URI|JWT_ISSUER|JWT_AUDIENCE):.*\n/gm, '');
     edit('deploy/helm/stategate/values.yaml', 'token: change-me-to-a-long-random-token', 'token: ""');
+    edit('deploy/helm/stategate/values.yaml', /(readiness:\n(?: {4}.*\n)*? {4}timeoutSeconds:) 3/, '$1 1');
 
     const broken = await validate({ DEPLOY_FILES_DIR: copy });
 
@@ -131,6 +135,8 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
     // With authentication disabled the token is not required (the port is as open as the API): still ok.
     expect(passed(broken, 'env helm auth.disabled Deployment/stategate[0]')).toBe(true);
     expect(failedWith(broken, 'env deploy/k8s Deployment/stategate[0]')).toContain('protected mode');
+    expect(failedWith(broken, 'k8s rules helm')).toContain('readinessProbe timeoutSeconds 1 < 3');
+    expect(failedWith(broken, 'k8s rules helm auth.disabled')).toContain('readinessProbe timeoutSeconds 1 < 3');
     // What was not touched still passes: the failures above are the planted mistakes, not a broken run.
     for (const check of ['helm lint --strict deploy/helm/stategate', 'compose docker-compose.yml', 'tool helm']) {
       expect(passed(broken, check)).toBe(true);
@@ -148,6 +154,8 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
       'env compose+nats',
       'env deploy/k8s Deployment/stategate[0]',
       'env helm Deployment/stategate[0]',
+      'k8s rules helm',
+      'k8s rules helm auth.disabled',
     ];
     expect(broken.notOk.filter((line) => !expectedFailures.some((check) => line.startsWith(check)))).toEqual([]);
     expect(broken.notOk).toHaveLength(expectedFailures.length);
