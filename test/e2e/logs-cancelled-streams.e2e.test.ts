@@ -141,6 +141,5 @@ it('graphql-ws operations completed by the client', async () => {
     await client.dispose();
   }
   await sleep(300);
-  expect(server.logs.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
-  expect(server.stderr()).toBe('');
+  expectNoErrors('graphql-ws');
 }, 120_000);

@@ -8,10 +8,10 @@ import { loadConfig } from '../../src/config/config.js';
 import { EntityService } from '../../src/generated/stategate_pb.js';
 import { createLogger } from '../../src/logger.js';
 import { type App, startApp } from '../../src/server/app.js';
-import { gql } from '../support/graphql.js';
+import { gql, wsClient } from '../support/graphql.js';
 import { GrpcClient, toStruct } from '../support/grpc.js';
 import { rest } from '../support/rest.js';
-import { uid, until } from './helpers.js';
+import { sleep, uid, until } from './helpers.js';
 
 /**
  * One JSON log line per request on every HTTP transport, with its request id (the client's `x-request-id`
@@ -201,4 +201,46 @@ it('a GraphQL operation with several root fields names each one’s method', asy
   expect(line.methods).toEqual(
     expect.arrayContaining(['/stategate.EntityService/Get', '/stategate.EventService/Search']),
   );
+});
+
+it('graphql-ws: one line per operation, a subscription’s when the client completes it', async () => {
+  const client = wsClient(`${app.url.replace(/^http/, 'ws')}/api/graphql`);
+  try {
+    const before = lines.length;
+    await new Promise<void>((resolve, reject) => {
+      client.subscribe(
+        { query: `query Lookup { getEntity(input: {domain: "${D}", type: "t", key: "${uid()}"}) { key } }` },
+        { next() {}, error: reject, complete: resolve },
+      );
+    });
+    await until(() => lines.slice(before).some((l) => l.transport === 'graphql-ws'), 'the query’s line', 5_000);
+    const query = lines.slice(before).find((l) => l.transport === 'graphql-ws')!;
+    expect(query).toMatchObject({
+      level: 'info',
+      method: '/stategate.EntityService/Get',
+      operation: 'Lookup',
+      code: 'NOT_FOUND',
+      msg: 'request',
+    });
+    expect(typeof query.requestId).toBe('string');
+    expect(typeof query.durationMs).toBe('number');
+
+    const mark = lines.length;
+    const unsubscribe = client.subscribe(
+      { query: `subscription Watch { streamEvents(input: {domain: "${D}", type: "t"}) { id } }` },
+      { next() {}, error() {}, complete() {} },
+    );
+    await sleep(200);
+    unsubscribe();
+    await until(() => lines.slice(mark).some((l) => l.operation === 'Watch'), 'the subscription’s line', 5_000);
+    expect(lines.slice(mark).find((l) => l.operation === 'Watch')).toMatchObject({
+      transport: 'graphql-ws',
+      method: '/stategate.EventService/Stream',
+      stream: true,
+      ended: 'client went away',
+      code: 'CANCELLED',
+    });
+  } finally {
+    await client.dispose();
+  }
 });

@@ -9,6 +9,7 @@ import { isStategateError } from '../../core/errors.js';
 import type { JsonObject } from '../../core/model.js';
 import type { CallContext } from '../../core/ports/access.js';
 import type { GraphqlContext } from '../../resolvers/context.js';
+import { createWsOperationLog } from '../logging/ws-operation-log.js';
 import { callFromConnection } from './call-context.js';
 import { asInvalidArgument } from './errors.js';
 import type { GraphqlLogger } from './logger.js';
@@ -82,11 +83,15 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
     if (!found) throw new Error('graphql-ws operation without its envelop');
     return found;
   };
+  // One log line per operation, like the HTTP request log's one per request.
+  const operationLog = createWsOperationLog(logger);
 
   const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
     {
-      execute: (args) => enveloped(args).execute(args),
-      subscribe: (args) => enveloped(args).subscribe(args),
+      execute: (args) => operationLog.run(args, () => enveloped(args).execute(args)),
+      subscribe: (args) => operationLog.run(args, () => enveloped(args).subscribe(args)),
+      onError: (ctx, id, _payload, errors) => operationLog.failed(ctx, id, errors),
+      onComplete: (ctx, id) => operationLog.completed(ctx, id),
       onConnect: async (ctx) => {
         const { socket } = ctx.extra;
         const call = callFromConnection(
@@ -146,7 +151,8 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
         if (left <= 0) perPrincipal.delete(principal);
         else perPrincipal.set(principal, left);
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const logged = operationLog.opened(ctx, id, ctx.extra.request, payload.operationName);
         // graphql-ws has already registered this operation, hence `>`.
         if (Object.keys(ctx.subscriptions).length > maxOperationsPerConnection) {
           return [
@@ -174,6 +180,7 @@ export function attachGraphqlWs(server: Server, options: WebSocketOptions): { cl
           contextValue: await envelop.contextFactory(),
         };
         envelopedByArgs.set(args, envelop);
+        logged.bind(args);
         return args;
       },
     },
