@@ -13,6 +13,7 @@ import { createInFlightGate } from './http/in-flight-gate.js';
 import { type Surface, sendJson, sendRefusal } from './http/refusal.js';
 import { observeAccess, observeApi } from './logging/observe-calls.js';
 import { createRequestLog } from './logging/request-log.js';
+import { useOperationName } from './logging/use-operation-name.js';
 import { createOperationsMetrics } from './metrics/operations-metrics.js';
 import { closeAfterAnswer } from './network/close-after-answer.js';
 import { isOverflow } from './network/connection-gate.js';
@@ -80,6 +81,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
         // A body is its fields' object around values core bounds to jsonDepth.
         maxJsonDepth: config.limits.jsonDepth + 8,
       }),
+      useOperationName(),
     ],
   });
 

@@ -96,6 +96,7 @@ it('GraphQL over HTTP: the root field’s method', async () => {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-request-id': id, traceparent },
     body: JSON.stringify({
+      operationName: 'Named',
       query: `query Named { getEntity(input: {domain: "${D}", type: "t", key: "${uid()}"}) { key } }`,
     }),
   });
@@ -103,7 +104,12 @@ it('GraphQL over HTTP: the root field’s method', async () => {
   expect(res.headers.get('x-request-id')).toBe(id);
   const line = await lineFor(id);
   expectCommonFields(line, 'graphql');
-  expect(line).toMatchObject({ method: '/stategate.EntityService/Get', code: 'NOT_FOUND', status: 200 });
+  expect(line).toMatchObject({
+    method: '/stategate.EntityService/Get',
+    operation: 'Named',
+    code: 'NOT_FOUND',
+    status: 200,
+  });
 });
 
 it('gRPC: the full method and the status from the trailers', async () => {
