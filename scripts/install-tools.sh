@@ -63,3 +63,19 @@ else
   echo "install-tools: promtool missing and no apt-get: install Prometheus' promtool by hand" >&2
   exit 1
 fi
+
+# haproxy (the front of docker-compose.yml; validate-deploy.sh runs `haproxy -c` on its configuration): the
+# Debian package's files extracted into a directory of their own (apt-get download + dpkg -x), so no service
+# is installed or started. HAPROXY_DIR (scripts/deploy-check/venv.sh) says where.
+if [ -x "$HAPROXY_DIR/usr/sbin/haproxy" ]; then
+  echo "install-tools: haproxy already in $HAPROXY_DIR"
+else
+  echo "install-tools: installing haproxy (Debian package, extracted) into $HAPROXY_DIR"
+  download="$(mktemp -d)"
+  packages=(haproxy liblua5.3-0 libopentracing1 libopentracing-c-wrapper0)
+  (cd "$download" && { apt-get download "${packages[@]}" 2>/dev/null || { apt-get update -qq && apt-get download "${packages[@]}"; }; })
+  mkdir -p "$HAPROXY_DIR"
+  for deb in "$download"/*.deb; do dpkg -x "$deb" "$HAPROXY_DIR"; done
+  rm -rf "$download"
+  echo "install-tools: installed $(LD_LIBRARY_PATH="$HAPROXY_LIBS" "$HAPROXY_DIR/usr/sbin/haproxy" -v | head -1)"
+fi

@@ -5,7 +5,7 @@
 #   deploy/k8s + rendered  kubeconform -strict against the official schemas of each KUBERNETES_VERSIONS entry;
 #                        probes, resources, kinds and selectors (scripts/deploy-check/k8s-rules.ts)
 #   docker-compose*.yml  loaded by the Compose Specification's own loader (tools/compose-check: JSON schema,
-#                        interpolation, the NATS file merged on top)
+#                        interpolation, the NATS file merged on top); the front's haproxy.cfg by haproxy -c
 #   every sample's env   the server's loadConfig on the image's ENV plus the sample's STATEGATE_* settings
 #   the image's CMD      run here as the container would, HEALTHCHECK included (scripts/deploy-check/run-image.ts;
 #                        needs dist/, i.e. npm run build)
@@ -25,7 +25,12 @@ trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
 ok() { echo "ok $1"; passed=$((passed + 1)); }
-not_ok() { echo "not ok $1${2:+: $2}"; failed=$((failed + 1)); }
+# One line per check: a tool's multi-line output is joined with " | ".
+not_ok() {
+  local why="${2//$'\n'/ | }"
+  echo "not ok $1${why:+: $why}"
+  failed=$((failed + 1))
+}
 # check NAME COMMAND...: ok when COMMAND exits 0, else not ok with its output.
 check() {
   local name=$1 output
@@ -57,6 +62,7 @@ tool helm "$helm"
 tool kubeconform "$kubeconform"
 tool hadolint "$hadolint"
 tool opa "$opa"
+tool haproxy "$HAPROXY_DIR/usr/sbin/haproxy"
 if [ -d "$schemas" ]; then ok "tool kubernetes schemas ($schemas)"; else not_ok "tool kubernetes schemas" "kubernetes-validate missing from $DEPLOY_TOOLS_VENV: run scripts/install-tools.sh"; fi
 check "tool compose-check (go build tools/compose-check)" bash -c "cd tools/compose-check && go build -o '$work/compose-check' ."
 
@@ -106,6 +112,9 @@ check "deploy/k8s/kustomization.yaml lists every manifest" node --input-type=mod
 check "compose docker-compose.yml" bash -c "'$work/compose-check' '$files/docker-compose.yml' > '$work/compose.json'"
 check "compose docker-compose.yml + docker-compose.nats.yml" bash -c \
   "'$work/compose-check' '$files/docker-compose.yml' '$files/docker-compose.nats.yml' > '$work/compose-nats.json'"
+
+check "haproxy -c deploy/compose/haproxy.cfg" env LD_LIBRARY_PATH="$HAPROXY_LIBS" "$HAPROXY_DIR/usr/sbin/haproxy" -c \
+  -f "$files/deploy/compose/haproxy.cfg"
 
 # --- every sample's STATEGATE_* settings, through loadConfig ---
 node_check env "$files/Dockerfile" "compose:compose=$work/compose.json" "compose:compose+nats=$work/compose-nats.json" \

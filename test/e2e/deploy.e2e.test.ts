@@ -43,6 +43,7 @@ const EXPECTED = [
   'tool kubeconform',
   'tool hadolint',
   'tool opa',
+  'tool haproxy',
   'tool kubernetes schemas',
   'tool compose-check',
   'hadolint Dockerfile',
@@ -59,6 +60,7 @@ const EXPECTED = [
   'deploy/k8s/kustomization.yaml lists every manifest',
   'compose docker-compose.yml',
   'compose docker-compose.yml + docker-compose.nats.yml',
+  'haproxy -c deploy/compose/haproxy.cfg',
   'env image ENV alone: valid, protected mode',
   'env compose stategate-1',
   'env compose stategate-2',
@@ -118,6 +120,7 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
     edit('deploy/k8s/deployment.yaml', 'timeoutSeconds: 3', 'timeoutSeconds: "3"');
     edit('docker-compose.yml', 'STATEGATE_LOG_LEVEL: info', 'STATEGATE_LOG_LEVL: info');
     edit('docker-compose.nats.yml', '    image: nats:2.10', '    image: nats:2.10\n    restart_policy: always');
+    edit('deploy/compose/haproxy.cfg', 'balance leastconn', 'balance leastconn\n  option no-such-option');
     edit('deploy/k8s/configmap.yaml', /^ {2}STATEGATE_(JWKS_URI|JWT_ISSUER|JWT_AUDIENCE):.*\n/gm, '');
     edit('deploy/helm/stategate/values.yaml', 'token: change-me-to-a-long-random-token', 'token: ""');
     edit('deploy/helm/stategate/values.yaml', /(readiness:\n(?: {4}.*\n)*? {4}timeoutSeconds:) 3/, '$1 1');
@@ -135,6 +138,7 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
     // With authentication disabled the token is not required (the port is as open as the API): still ok.
     expect(passed(broken, 'env helm auth.disabled Deployment/stategate[0]')).toBe(true);
     expect(failedWith(broken, 'env deploy/k8s Deployment/stategate[0]')).toContain('protected mode');
+    expect(failedWith(broken, 'haproxy -c deploy/compose/haproxy.cfg')).toContain('no-such-option');
     expect(failedWith(broken, 'k8s rules helm')).toContain('readinessProbe timeoutSeconds 1 < 3');
     expect(failedWith(broken, 'k8s rules helm auth.disabled')).toContain('readinessProbe timeoutSeconds 1 < 3');
     // What was not touched still passes: the failures above are the planted mistakes, not a broken run.
@@ -156,6 +160,7 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
       'env helm Deployment/stategate[0]',
       'k8s rules helm',
       'k8s rules helm auth.disabled',
+      'haproxy -c deploy/compose/haproxy.cfg',
     ];
     expect(broken.notOk.filter((line) => !expectedFailures.some((check) => line.startsWith(check)))).toEqual([]);
     expect(broken.notOk).toHaveLength(expectedFailures.length);
