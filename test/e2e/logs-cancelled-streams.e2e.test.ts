@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { createClient as createRpcClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { EventService } from '../../src/generated/stategate_pb.js';
 import { wsClient } from '../support/graphql.js';
 import { GrpcClient } from '../support/grpc.js';
@@ -46,9 +46,17 @@ function expectNoErrors(transport: string): void {
   const errors = server.logs.filter((l) => l.level === 'error' || l.level === 'fatal');
   expect(errors).toEqual([]);
   expect(server.stderr()).toBe('');
-  // …and each stream did end with its request line.
-  const ended = server.logs.filter((l) => l.msg === 'stream ended' && l.transport === transport);
-  expect(ended.length).toBeGreaterThanOrEqual(STREAMS);
+  // …and each stream did end with its request line (a stream cancelled before core opened it is a plain
+  // request line of the same method).
+  const ended = server.logs.filter(
+    (l) =>
+      (l.msg === 'request' || l.msg === 'stream ended') &&
+      l.transport === transport &&
+      l.method === '/stategate.EventService/Stream',
+  );
+  // Half of the RPC streams are cancelled at a random early moment, some before their request left the
+  // client; the other half after their first item, which the server surely served.
+  expect(ended.length).toBeGreaterThanOrEqual(STREAMS / 2);
 }
 
 /** Opens a REST stream with node:http, reads its first event, and aborts the request. */
@@ -80,7 +88,8 @@ it('gRPC cancelled by @grpc/grpc-js', async () => {
   try {
     await inBatches(async () => {
       const stream = client.stream('EventService', 'Stream', { domain: D, type: 't' });
-      await stream.waitFor(1);
+      if (Math.random() < 0.5) await stream.waitFor(1);
+      else await sleep(Math.random() * 5);
       stream.cancel();
       await stream.ended;
     });
@@ -91,19 +100,32 @@ it('gRPC cancelled by @grpc/grpc-js', async () => {
   expectNoErrors('grpc');
 }, 120_000);
 
-it('Connect server streams aborted by connect-es', async () => {
-  const client = createRpcClient(EventService, createConnectTransport({ baseUrl: server.url, httpVersion: '1.1' }));
-  await inBatches(async () => {
-    const abort = new AbortController();
-    try {
-      for await (const _event of client.stream({ domain: D, type: 't' }, { signal: abort.signal })) abort.abort();
-    } catch {
-      // the client's own abort
-    }
-  });
-  await sleep(300);
-  expectNoErrors('connect');
-}, 120_000);
+// Over HTTP/2 the client's abort resets the stream while the server writes to it (once ~40 in 100
+// ERR_STREAM_DESTROYED `error` lines): cancelled right after the first item, or at a random moment.
+it.each([
+  ['connect', '1.1', createConnectTransport],
+  ['connect', '2', createConnectTransport],
+  ['grpc-web', '2', createGrpcWebTransport],
+] as const)(
+  '%s over HTTP/%s server streams aborted by connect-es',
+  async (transport, httpVersion, makeTransport) => {
+    const client = createRpcClient(EventService, makeTransport({ baseUrl: server.url, httpVersion }));
+    let n = 0;
+    await inBatches(async () => {
+      const abort = new AbortController();
+      const early = n++ % 2 === 0;
+      if (early) setTimeout(() => abort.abort(), Math.random() * 5);
+      try {
+        for await (const _event of client.stream({ domain: D, type: 't' }, { signal: abort.signal })) abort.abort();
+      } catch {
+        // the client's own abort
+      }
+    });
+    await sleep(300);
+    expectNoErrors(transport);
+  },
+  120_000,
+);
 
 const SUBSCRIPTION = `subscription { streamEvents(input: {domain: "${D}", type: "t"}) { id } }`;
 

@@ -116,7 +116,7 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     handler(request)
       .then((response) => universalResponseToNodeResponse(withSpecGrpcMessage(response), res))
       .catch((reason: unknown) => {
-        const clientGone = req.destroyed || res.destroyed;
+        const clientGone = clientWentAway(req, res);
         const err = ConnectError.from(reason);
         if (clientGone) logger.debug({ procedure: path, err }, 'rpc response not delivered: the client went away');
         else logger.error({ procedure: path, err }, 'rpc response failed');
@@ -129,6 +129,16 @@ export function createRpcHandler(options: RpcHandlerOptions): RpcHandler {
     handle,
     close: () => shutdown.abort(),
   };
+}
+
+/**
+ * True when the client is gone: over HTTP/1.1 its request or response is destroyed; over HTTP/2 the
+ * compatibility objects stay alive and only their stream says so (a Connect or gRPC-Web stream the
+ * client cancelled, whose next write then fails with ERR_STREAM_DESTROYED).
+ */
+function clientWentAway(req: IncomingMessage, res: ServerResponse): boolean {
+  const stream = (res as ServerResponse & { stream?: { destroyed: boolean; closed: boolean } }).stream;
+  return req.destroyed || res.destroyed || stream?.destroyed === true || stream?.closed === true;
 }
 
 function isByteStream(body: unknown): body is AsyncIterable<Uint8Array> {
