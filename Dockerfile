@@ -19,9 +19,11 @@ RUN apt-get update \
 WORKDIR /src
 COPY package.json package-lock.json ./
 # The dependencies get a layer of their own (rebuilt only when the lock changes). --ignore-scripts: the sources
-# are not here yet, so a build-at-install script would fail; install scripts (native modules) run below.
+# are not here yet, so the build-at-install script (`prepare`) would fail; install scripts (native modules)
+# run below, with everything `prepare` needs in place.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
+COPY scripts/build-if-stale.mjs ./scripts/
 COPY src ./src
 RUN npm rebuild && npm run build && npm prune --omit=dev --no-audit --no-fund
 

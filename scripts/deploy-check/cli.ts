@@ -7,9 +7,11 @@
  *   run-image DOCKERFILE REPO OPA          the image's CMD and HEALTHCHECK run here
  * Each prints `ok <what>` lines and exits 1 after `not ok <what>: <why>`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { readImageSpec } from './dockerfile.js';
 import { dockerfileProblems } from './dockerfile-rules.js';
+import { isSentToBuilder, readDockerignore } from './dockerignore.js';
 import { kubernetesProblems } from './k8s-rules.js';
 import { writeStandaloneSchemas } from './k8s-schemas.js';
 import { runImage } from './run-image.js';
@@ -26,6 +28,26 @@ if (command === 'dockerfile') {
   const { stages, image } = readImageSpec(args[0]!);
   const problems = dockerfileProblems(stages, image);
   report('dockerfile rules', problems.length > 0 ? problems.join('; ') : null);
+  // Every COPY from the build context must exist and get past .dockerignore, or `docker build` fails.
+  const context = dirname(args[0]!);
+  const rules = readDockerignore(join(context, '.dockerignore'));
+  const sources = stages.flatMap((stage) =>
+    stage.instructions
+      .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from='))
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((part) => !part.startsWith('--'))
+          .slice(0, -1),
+      ),
+  );
+  const missing = sources.filter((source) => !existsSync(join(context, source)));
+  const excluded = sources.filter((source) => !isSentToBuilder(rules, source));
+  const why = [
+    missing.length > 0 ? `missing: ${missing.join(', ')}` : '',
+    excluded.length > 0 ? `excluded by .dockerignore: ${excluded.join(', ')}` : '',
+  ].filter(Boolean);
+  report(`dockerfile COPY sources in the build context (${sources.length})`, why.length > 0 ? why.join('; ') : null);
 } else if (command === 'k8s-schemas') {
   const [packageDir, version, out, ...files] = args;
   const written = writeStandaloneSchemas(packageDir!, version!, out!, files);

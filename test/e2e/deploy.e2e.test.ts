@@ -5,7 +5,7 @@
  * Needs scripts/install-tools.sh (helm, kubeconform, hadolint, schemas) and dist/ (npm run build).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -48,6 +48,7 @@ const EXPECTED = [
   'tool compose-check',
   'hadolint Dockerfile',
   'dockerfile rules',
+  'dockerfile COPY sources in the build context',
   'helm lint --strict deploy/helm/stategate',
   'helm template deploy/helm/stategate',
   'helm template deploy/helm/stategate --set auth.disabled=true',
@@ -101,9 +102,15 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
   let copy: string;
   beforeAll(() => {
     copy = mkdtempSync(join(tmpdir(), 'stategate-deploy-'));
-    for (const file of ['Dockerfile', 'docker-compose.yml', 'docker-compose.nats.yml', 'deploy']) {
+    for (const file of ['Dockerfile', '.dockerignore', 'docker-compose.yml', 'docker-compose.nats.yml', 'deploy']) {
       cpSync(join(root, file), join(copy, file), { recursive: true });
     }
+    // The build context's sources, unchanged: the Dockerfile's COPY lines must find them.
+    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'src']) {
+      symlinkSync(join(root, file), join(copy, file));
+    }
+    mkdirSync(join(copy, 'scripts'));
+    symlinkSync(join(root, 'scripts/build-if-stale.mjs'), join(copy, 'scripts/build-if-stale.mjs'));
   });
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
@@ -117,6 +124,7 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
 
   test('a copy with planted mistakes fails exactly the checks meant to catch them', async () => {
     edit('Dockerfile', /^USER 1000:1000$/m, 'USER root');
+    edit('.dockerignore', '!tsconfig.json\n', '');
     edit('deploy/k8s/deployment.yaml', 'timeoutSeconds: 3', 'timeoutSeconds: "3"');
     edit('docker-compose.yml', 'STATEGATE_LOG_LEVEL: info', 'STATEGATE_LOG_LEVL: info');
     edit('docker-compose.nats.yml', '    image: nats:2.10', '    image: nats:2.10\n    restart_policy: always');
@@ -129,6 +137,7 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
 
     expect(broken.code).toBe(1);
     expect(failedWith(broken, 'dockerfile rules')).toContain('USER root: runs as root');
+    expect(failedWith(broken, 'dockerfile COPY sources')).toMatch(/: excluded by \.dockerignore: tsconfig\.json$/);
     expect(failedWith(broken, 'hadolint Dockerfile')).toBeDefined();
     expect(failedWith(broken, 'kubeconform -strict Kubernetes 1.30.0')).toContain('timeoutSeconds');
     expect(failedWith(broken, 'kubeconform -strict Kubernetes 1.37.0')).toContain('timeoutSeconds');
@@ -150,6 +159,7 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
     const expectedFailures = [
       'hadolint Dockerfile',
       'dockerfile rules',
+      'dockerfile COPY sources in the build context',
       'kubeconform -strict Kubernetes 1.30.0',
       'kubeconform -strict Kubernetes 1.37.0',
       'compose docker-compose.yml + docker-compose.nats.yml',
