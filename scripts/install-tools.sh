@@ -57,7 +57,10 @@ if command -v promtool >/dev/null 2>&1; then
 elif command -v apt-get >/dev/null 2>&1; then
   echo "install-tools: installing promtool (Debian package prometheus)"
   sudo_if_needed=$([ "$(id -u)" -eq 0 ] && echo "" || echo "sudo")
-  $sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+  # A fresh machine may have no package lists yet: update once when the package is not found.
+  $sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus ||
+    { $sudo_if_needed apt-get update -qq &&
+      $sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; }
   echo "install-tools: installed $(promtool --version 2>&1 | head -1)"
 else
   echo "install-tools: promtool missing and no apt-get: install Prometheus' promtool by hand" >&2
