@@ -100,11 +100,11 @@ describe('shutdown', () => {
 
       expect(await grpcStream.ended).toEqual({
         code: grpc.status.UNAVAILABLE,
-        details: 'server is shutting down: reconnect and resume',
+        details: expect.stringMatching(/^server is shutting down: reconnect and resume after position \d+$/),
       });
       expect(await connectEnded).toEqual({
         code: 'Unavailable',
-        message: 'server is shutting down: reconnect and resume',
+        message: expect.stringMatching(/^server is shutting down: reconnect and resume after position \d+$/),
       });
       const SERVING = 1;
       const NOT_SERVING = 2;

@@ -26,6 +26,8 @@ interface EventSubscriber extends Subscriber<Event> {
    * up, so solo streams never wait for the bus. While a group lags, all its members do, new ones included.
    */
   lagging?: boolean;
+  /** The position of the last event the reader took (its start before the first), to say where to resume. */
+  taken: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class EventHub {
    * is still ours (see BusProvider.claim); the one-place rule above keeps us from acting on it twice.
    */
   private readonly owner = randomUUID();
-  private readonly observer: OutboxObserver;
+  private readonly observer: OutboxObserver<Event>;
 
   constructor(
     private readonly storage: StorageProvider,
@@ -98,15 +100,24 @@ export class EventHub {
     const matchDomain = compileGlob(opts.domain);
     const matchType = compileGlob(opts.type);
     const matchKey = compileGlob(opts.key);
+    const observer: OutboxObserver<Event> = {
+      ...this.observer,
+      delivered: (event) => {
+        sub.taken = event.position;
+        this.observer.delivered?.(event);
+      },
+    };
+    const start = opts.after ?? this.position;
     const sub: EventSubscriber = {
-      outbox: new Outbox<Event>(this.limits.streamBuffer, () => this.fanout.remove(sub), this.observer),
+      outbox: new Outbox<Event>(this.limits.streamBuffer, () => this.fanout.remove(sub), observer),
       matches: (e) => matchDomain(e.entity.domain) && matchType(e.entity.type) && matchKey(e.entity.key),
       group: opts.consumerGroup || null,
-      cursor: opts.after ?? this.position,
+      cursor: start,
       live: opts.after === undefined,
+      taken: start,
     };
     if (this.stopped) {
-      sub.outbox.fail(shuttingDown());
+      sub.outbox.fail(shuttingDown(start));
       return sub.outbox;
     }
     if (sub.live && sub.group !== null && this.laggingGroups.has(sub.group)) {
@@ -119,7 +130,9 @@ export class EventHub {
         this.logger.error({ err }, 'stream replay failed');
         // Mostly storage being unreachable: the client can resume from its last position once it is back.
         sub.outbox.fail(
-          this.stopped ? shuttingDown() : unavailable('reading the event log failed: resume from your last position'),
+          this.stopped
+            ? shuttingDown(this.resumePoint(sub))
+            : unavailable('reading the event log failed: resume from your last position'),
         );
       });
     }
@@ -130,7 +143,19 @@ export class EventHub {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.unsubscribe?.();
-    for (const sub of [...this.fanout.all()]) sub.outbox.fail(shuttingDown());
+    for (const sub of [...this.fanout.all()]) sub.outbox.fail(shuttingDown(this.resumePoint(sub)));
+  }
+
+  /**
+   * Where a stream ended now resumes without gap or duplicate. Its buffered events are dropped with it, so
+   * with any buffered that is after the last one its reader took. With none, everything up to its cursor
+   * was delivered or did not match; a live solo stream was offered every event up to the tailer's position
+   * in the same synchronous step that moved it (see pump), so it resumes after that.
+   */
+  private resumePoint(sub: EventSubscriber): number {
+    if (sub.outbox.size > 0) return sub.taken;
+    if (sub.live && sub.group === null) return Math.max(this.position, sub.taken);
+    return Math.max(sub.cursor, sub.taken);
   }
 
   /**

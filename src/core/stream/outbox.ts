@@ -2,9 +2,9 @@ import type { Subscription } from '../api.js';
 import { exhausted, StategateError } from '../errors.js';
 
 /** Hears what happens to a subscriber's items (for metrics); every hook is optional. */
-export interface OutboxObserver {
-  /** One item reached the reader. */
-  delivered?(): void;
+export interface OutboxObserver<T = unknown> {
+  /** One item reached the reader (an event stream remembers its position, to say where to resume). */
+  delivered?(item: T): void;
   /** The subscriber was cut off for a full buffer. */
   cutOff?(): void;
   /** Buffered items were discarded because the stream ended before the reader took them. */
@@ -29,7 +29,7 @@ export class Outbox<T> implements Subscription<T> {
   constructor(
     private readonly capacity: number,
     private readonly onClose: () => void,
-    private readonly observer: OutboxObserver = {},
+    private readonly observer: OutboxObserver<T> = {},
   ) {}
 
   get size(): number {
@@ -117,7 +117,7 @@ export class Outbox<T> implements Subscription<T> {
         this.head = 0;
       }
       this.wakeOneWriter();
-      this.observer.delivered?.();
+      this.observer.delivered?.(value);
       return Promise.resolve({ value, done: false });
     }
     if (this.failure) return Promise.reject(this.failure);
@@ -134,7 +134,7 @@ export class Outbox<T> implements Subscription<T> {
     const resolve = this.reader;
     this.reader = null;
     this.readerFailed = null;
-    this.observer.delivered?.();
+    this.observer.delivered?.(item);
     resolve({ value: item, done: false });
     return true;
   }
@@ -156,5 +156,15 @@ export class Outbox<T> implements Subscription<T> {
   }
 }
 
-/** An error for subscribers that are ended because the server is shutting down. */
-export const shuttingDown = () => new StategateError('UNAVAILABLE', 'server is shutting down: reconnect and resume');
+/**
+ * An error for subscribers that are ended because the server is shutting down. An event stream names the
+ * log position to resume after: its buffered events are dropped with it, and a stream opened without
+ * `after` has no other way to learn where it started.
+ */
+export const shuttingDown = (resumeAfter?: number) =>
+  new StategateError(
+    'UNAVAILABLE',
+    resumeAfter === undefined
+      ? 'server is shutting down: reconnect and resume'
+      : `server is shutting down: reconnect and resume after position ${resumeAfter}`,
+  );
