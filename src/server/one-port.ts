@@ -91,6 +91,12 @@ export function createOnePort(options: OnePortOptions): OnePort {
   http2.on('checkContinue', h2Handler);
 
   const gate = createConnectionGate(limits);
+  /**
+   * Every admitted TCP connection, for the shutdown deadline: one still being sniffed (or in its TLS
+   * handshake) belongs to neither HTTP server yet, so their forced close would miss it and the port would
+   * wait for its sniff timeout.
+   */
+  const sockets = new Set<Socket>();
   /** Counts a new TCP connection; null when it is refused outright (and destroyed). */
   const admit = (socket: Socket): Admission | null => {
     const admission = gate.admit(socket);
@@ -98,6 +104,8 @@ export function createOnePort(options: OnePortOptions): OnePort {
       socket.destroy();
       return null;
     }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     if (admission === 'overflow') {
       const deadline = setTimeout(() => socket.destroy(), Math.min(OVERFLOW_DEADLINE_MS, headersTimeout));
       deadline.unref();
@@ -162,6 +170,7 @@ export function createOnePort(options: OnePortOptions): OnePort {
     const forced = setTimeout(() => {
       http1.closeAllConnections();
       for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
     }, timeoutMs);
     forced.unref();
     await stopped;
