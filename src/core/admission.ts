@@ -38,6 +38,8 @@ export class Admission {
   private readonly buckets = new Map<string, Bucket>();
   private readonly streams = new Map<string, number>();
   private inFlight = 0;
+  /** Who waits for the unary calls in flight to settle (shutdown, before the providers close). */
+  private idleWaiters: Array<() => void> = [];
   private lastSweep = 0;
 
   constructor(
@@ -83,7 +85,14 @@ export class Admission {
       return await run();
     } finally {
       this.inFlight--;
+      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
+  }
+
+  /** Resolves once no unary call is running (at once when none is). */
+  drained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Counts a stream of the principal; answers its release, or throws when the principal holds too many. */

@@ -27,6 +27,11 @@ export class Guard {
     this.admission = new Admission(limits);
   }
 
+  /** Resolves once no unary call is running: a shutdown lets them finish before the providers close. */
+  drained(): Promise<void> {
+    return this.admission.drained();
+  }
+
   /** The caller's verified claims (for transports that authenticate a connection once, e.g. graphql-ws). */
   async authenticate(ctx: CallContext): Promise<JsonObject> {
     try {

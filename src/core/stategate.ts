@@ -36,14 +36,26 @@ export interface StategateDeps {
   readiness?: ReadinessOptions;
 }
 
+/** How long a shutdown waits for calls in flight, and for which (see Stategate.close). */
+export interface ShutdownDrain {
+  /** The longest wait for calls in flight, in ms; then the providers close regardless. */
+  timeoutMs?: number;
+  /** Resolves once the transports answered every request they were still reading (before core saw it). */
+  transports?: () => Promise<void>;
+}
+
 /** A running core: the API every transport calls, stream statistics, and an orderly shutdown. */
 export interface Stategate {
   api: StategateApi;
   stats(): { eventSubscribers: number; messageSubscribers: number; bufferedItems: number; logPosition: number };
   /** Whether this instance should get traffic (see Readiness); cached briefly, never hangs. */
   readiness(): Promise<Readiness>;
-  /** Ends every stream (UNAVAILABLE), then closes the providers. */
-  close(): Promise<void>;
+  /**
+   * Ends every stream (UNAVAILABLE), lets the calls already running finish, then closes the providers. The
+   * wait lasts `drain.timeoutMs` at most (default 10 s); `drain.transports` resolves once the calls a
+   * transport is still reading have been answered (they may not have reached core yet).
+   */
+  close(drain?: ShutdownDrain): Promise<void>;
 }
 
 /** Wires the services to their providers behind the guard, and starts the stream hubs. */
@@ -223,10 +235,23 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
       logPosition: eventHub.stats.position,
     }),
     readiness: () => readiness.probe(),
-    async close() {
+    async close(drain: ShutdownDrain = {}) {
       readiness.close();
+      // Streams first: a stream is a request in flight too, which only ends when its hub ends it.
       await eventHub.close();
       await messageHub.close();
+      // A write already running is answered rather than failed by a storage closed under it ("storage is
+      // closed"); bounded, so a call stuck on an unreachable provider cannot hold the shutdown up.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, drain.timeoutMs ?? 10_000);
+      });
+      const drained = (async () => {
+        await drain.transports?.();
+        await guard.drained();
+      })();
+      await Promise.race([drained, deadline]);
+      clearTimeout(timer);
       const results = await Promise.allSettled([
         deps.storage.close(),
         deps.bus.close(),

@@ -159,6 +159,18 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
    * it instead of a reset), too many requests waiting for their answer (503 + Retry-After).
    */
   function refuseEarly(req: IncomingMessage, res: ServerResponse, surface: Surface, overflow: boolean): boolean {
+    if (closing !== null) {
+      // A request arriving on a kept-alive connection after shutdown began is not in flight: it is refused
+      // (never acknowledged) and its connection closed, so the client's retry finds another instance.
+      closeAfterAnswer(req, res);
+      sendRefusal(req, res, surface, {
+        status: 503,
+        grpcCode: 14,
+        message: 'server is shutting down: retry on another instance',
+        retryAfterSeconds: 1,
+      });
+      return true;
+    }
     if (overflow) {
       sendRefusal(req, res, surface, {
         status: 503,
@@ -212,9 +224,13 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       await operations.close();
       // Streams end first (each subscriber gets UNAVAILABLE), then sockets drain and the port closes.
       const stopped = port.close(config.shutdownTimeoutMs);
-      await stategate.close();
-      await access.close();
+      // Health watches and reflection streams end with the event and message streams: each is a request
+      // in flight until it ends, which the drain below waits for.
       rpc.close();
+      // Requests that arrived before the port closed are answered before storage closes, also those a
+      // transport is still reading or parsing (not in core yet).
+      await stategate.close({ timeoutMs: config.shutdownTimeoutMs, transports: () => inFlight.drained() });
+      await access.close();
       await websockets.close();
       // Connections whose last request was a stream that just ended are idle keep-alives now: close them
       // instead of waiting for their keep-alive timeout.

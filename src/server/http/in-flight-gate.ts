@@ -13,11 +13,21 @@ import type { ServerResponse } from 'node:http';
 export interface InFlightGate {
   /** Counts the request of `res` until its answer starts; false (nothing counted) when the bound is reached. */
   enter(res: ServerResponse): boolean;
+  /**
+   * Resolves once no request waits for its answer to start: at shutdown, calls a transport is still
+   * reading or parsing reach core before its providers close.
+   */
+  drained(): Promise<void>;
 }
 
 export function createInFlightGate(maxInFlight: number): InFlightGate {
   let inFlight = 0;
+  let idleWaiters: Array<() => void> = [];
   return {
+    drained() {
+      if (inFlight === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
     enter(res) {
       if (inFlight >= maxInFlight) return false;
       inFlight += 1;
@@ -26,6 +36,11 @@ export function createInFlightGate(maxInFlight: number): InFlightGate {
         if (left) return;
         left = true;
         inFlight -= 1;
+        if (inFlight === 0) {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const wake of waiters) wake();
+        }
         res.off('finish', leave);
         res.off('close', leave);
       };
