@@ -67,6 +67,22 @@ else
   exit 1
 fi
 
+# chromium (Debian's package): the browser tests (test/e2e/graphiql*.ts, the console's) drive it headless with
+# playwright-core at /usr/bin/chromium; no browser is downloaded by npm.
+if [ -x /usr/bin/chromium ]; then
+  echo "install-tools: chromium already installed ($(/usr/bin/chromium --version 2>/dev/null | head -1))"
+elif command -v apt-get >/dev/null 2>&1; then
+  echo "install-tools: installing chromium (Debian package)"
+  sudo_if_needed=$([ "$(id -u)" -eq 0 ] && echo "" || echo "sudo")
+  $sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium ||
+    { $sudo_if_needed apt-get update -qq &&
+      $sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+  echo "install-tools: installed $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+else
+  echo "install-tools: chromium missing and no apt-get: install Debian's chromium by hand" >&2
+  exit 1
+fi
+
 # haproxy (the front of docker-compose.yml; validate-deploy.sh runs `haproxy -c` on its configuration): the
 # Debian package's files extracted into a directory of their own (apt-get download + dpkg -x), so no service
 # is installed or started. HAPROXY_DIR (scripts/deploy-check/venv.sh) says where.
