@@ -5,18 +5,20 @@
 #   scripts/services.sh down [service...]    stop what `up` started
 #   scripts/services.sh restart [service...] down, then up (the fault tests restart Redis and NATS mid-run)
 #   scripts/services.sh status               say which services answer
-# Services: postgres, mariadb, redis, nats, ferretdb (all of them when none is named).
+# Services: postgres, mariadb, redis, nats, ferretdb, cassandra (all of them when none is named).
 #
 # Idempotent; meant for root on Debian without systemd (CI containers). Services run in the background,
 # their data and logs under .tmp/services (PostgreSQL uses Debian's own cluster, `pg_ctlcluster`).
 # Packages come from apt-get; FerretDB 1.24.2 (MongoDB wire protocol on SQLite) is built from the Go
-# module proxy by tools/ferretdb. Credentials are fixed test values, never secrets. The tests read the
+# module proxy by tools/ferretdb; Apache Cassandra 5.0 (single node, 1 GiB heap) comes from Maven Central and is
+# started by tools/cassandra. Credentials are fixed test values, never secrets. The tests read the
 # URLs from the environment, with these defaults:
 #   STATEGATE_TEST_POSTGRES_URL  postgres://stategate:stategate@127.0.0.1:5432/stategate
 #   STATEGATE_TEST_MYSQL_URL     mysql://stategate:stategate@127.0.0.1:3306/stategate
 #   STATEGATE_TEST_REDIS_URL     redis://127.0.0.1:6379
 #   STATEGATE_TEST_NATS_URL      nats://127.0.0.1:4222
 #   STATEGATE_TEST_MONGO_URL     mongodb://127.0.0.1:27017/stategate
+#   STATEGATE_TEST_CASSANDRA_ADDR  127.0.0.1:9042
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,8 @@ REDIS_PORT=6379
 FERRETDB_PORT=27017
 NATS_PORT=4222
 NATS_MONITOR_PORT=8222
+CASSANDRA_PORT=9042
+CASSANDRA_STORAGE_PORT=7000
 export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "services: $*"; }
@@ -235,12 +239,51 @@ ferretdb_up() {
 
 ferretdb_down() { stop_pidfile FerretDB "$FERRETDB_DIR/ferretdb.pid" 20; }
 
+# ---- Cassandra (the cassandra provider) ----
+
+CASSANDRA_DIR="$ROOT/cassandra"
+CASSANDRA_TOOL="tools/cassandra"
+CASSANDRA_JAR="$CASSANDRA_TOOL/target/cassandra-launcher-1.jar"
+
+# Answers CQL: the native transport opens its port only once the node has joined and serves queries.
+cassandra_ready() { port_open "$CASSANDRA_PORT"; }
+
+cassandra_build() {
+  ensure_package openjdk-17-jdk-headless javac
+  ensure_package maven mvn
+  # Built once; again only when the launcher's sources change (Maven keeps Cassandra's jars in ~/.m2).
+  if [ -f "$CASSANDRA_JAR" ] && [ -f "$CASSANDRA_TOOL/target/classpath.txt" ] &&
+    [ -z "$(find "$CASSANDRA_TOOL/pom.xml" "$CASSANDRA_TOOL/src" -newer "$CASSANDRA_JAR" -print -quit)" ]; then
+    return 0
+  fi
+  log "building the Cassandra launcher (tools/cassandra, org.apache.cassandra:cassandra-all from Maven Central)"
+  (cd "$CASSANDRA_TOOL" && mvn -q -B package)
+}
+
+cassandra_up() {
+  if cassandra_ready; then return 0; fi
+  cassandra_build
+  mkdir -p "$CASSANDRA_DIR"
+  log "starting Cassandra"
+  local flags
+  mapfile -t flags < <(grep -v '^#' "$CASSANDRA_TOOL/jvm.options" | grep .)
+  nohup java "${flags[@]}" -cp "$CASSANDRA_JAR:$(cat "$CASSANDRA_TOOL/target/classpath.txt")" \
+    stategate.tools.cassandra.Launcher "$CASSANDRA_DIR" "$CASSANDRA_PORT" "$CASSANDRA_STORAGE_PORT" \
+    >"$CASSANDRA_DIR/cassandra.out" 2>&1 &
+  echo $! >"$CASSANDRA_DIR/cassandra.pid"
+  wait_for cassandra 180 cassandra_ready
+}
+
+# SIGTERM: Cassandra drains and flushes before it exits.
+cassandra_down() { stop_pidfile Cassandra "$CASSANDRA_DIR/cassandra.pid" 60; }
+
 print_urls() {
   echo "STATEGATE_TEST_POSTGRES_URL=postgres://stategate:stategate@127.0.0.1:$PG_PORT/stategate"
   echo "STATEGATE_TEST_MYSQL_URL=mysql://stategate:stategate@127.0.0.1:$MARIADB_PORT/stategate"
   echo "STATEGATE_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
   echo "STATEGATE_TEST_NATS_URL=nats://127.0.0.1:$NATS_PORT"
   echo "STATEGATE_TEST_MONGO_URL=mongodb://127.0.0.1:$FERRETDB_PORT/stategate"
+  echo "STATEGATE_TEST_CASSANDRA_ADDR=127.0.0.1:$CASSANDRA_PORT"
 }
 
 status() {
@@ -250,10 +293,11 @@ status() {
   if nats_ready; then echo "nats: up ($NATS_PORT)"; else echo "nats: down"; rc=1; fi
   if command -v mariadb-admin >/dev/null 2>&1 && mariadb_ready >/dev/null 2>&1; then echo "mariadb: up ($MARIADB_PORT)"; else echo "mariadb: down"; rc=1; fi
   if ferretdb_ready; then echo "ferretdb: up ($FERRETDB_PORT)"; else echo "ferretdb: down"; rc=1; fi
+  if cassandra_ready; then echo "cassandra: up ($CASSANDRA_PORT)"; else echo "cassandra: down"; rc=1; fi
   return "$rc"
 }
 
-ALL_SERVICES=(postgres mariadb redis nats ferretdb)
+ALL_SERVICES=(postgres mariadb redis nats ferretdb cassandra)
 
 # Runs `<service>_<action>` for each named service (all when none is named); `down` goes in reverse.
 each() { # action service...
@@ -277,6 +321,7 @@ run_one() { # action service
     redis) "redis_$1" ;;
     nats) "nats_$1" ;;
     ferretdb | mongo) "ferretdb_$1" ;;
+    cassandra) "cassandra_$1" ;;
     *)
       echo "services: unknown service '$2' (one of: ${ALL_SERVICES[*]})" >&2
       exit 2
@@ -304,7 +349,7 @@ case "${1:-}" in
     status
     ;;
   *)
-    echo "usage: $0 up|down|restart [postgres|mariadb|redis|nats|ferretdb ...] | status" >&2
+    echo "usage: $0 up|down|restart [postgres|mariadb|redis|nats|ferretdb|cassandra ...] | status" >&2
     exit 2
     ;;
 esac
