@@ -8,6 +8,7 @@ import type {
   Event,
   EventRef,
   JsonObject,
+  ListTypesOpts,
   Message,
   MutexLease,
   MutexRef,
@@ -17,6 +18,7 @@ import type {
   SearchEventOpts,
   StreamEventOpts,
   StreamMessageOpts,
+  TypeCount,
 } from './model.js';
 import type { CallContext } from './ports/access.js';
 
@@ -49,6 +51,8 @@ export interface StategateApi {
     getMany(ctx: CallContext, keys: readonly EntityKey[]): Promise<(Entity | null)[]>;
     del(ctx: CallContext, ref: EntityRef): Promise<Event>;
     search(ctx: CallContext, opts: SearchEntityOpts): Promise<Entity[]>;
+    /** The domains and types that hold live entities, with their counts (each pair decided by the response policy). */
+    listTypes(ctx: CallContext, opts: ListTypesOpts): Promise<TypeCount[]>;
   };
   events: {
     stream(ctx: CallContext, opts: StreamEventOpts): Promise<Subscription<Event>>;

@@ -9,6 +9,7 @@ export const Method = {
   entityGet: '/stategate.EntityService/Get',
   entityDel: '/stategate.EntityService/Del',
   entitySearch: '/stategate.EntityService/Search',
+  entityListTypes: '/stategate.EntityService/ListTypes',
   eventStream: '/stategate.EventService/Stream',
   eventSearch: '/stategate.EventService/Search',
   eventGet: '/stategate.EventService/Get',

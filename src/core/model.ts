@@ -64,6 +64,22 @@ export interface SearchEntityOpts {
   sort?: Sort;
 }
 
+/** ListTypes: which domains and types hold live entities (for browsing, e.g. the console). */
+export interface ListTypesOpts {
+  /** Only this domain's types; absent or empty = every domain. */
+  domain?: string;
+  limit: number;
+  offset?: number;
+}
+
+/** One domain and type that holds live entities, and how many. */
+export interface TypeCount {
+  domain: string;
+  type: string;
+  /** Live (not deleted) entities of this domain and type. */
+  count: number;
+}
+
 export interface SearchEventOpts {
   domain: string;
   type: string;

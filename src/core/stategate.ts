@@ -11,6 +11,7 @@ import type { CacheProvider, MutexProvider } from './ports/cache.js';
 import { type Logger, silentLogger } from './ports/logger.js';
 import { type Metrics, noMetrics } from './ports/metrics.js';
 import type { StorageProvider } from './ports/storage.js';
+import { noTracer, type Tracer } from './ports/tracer.js';
 import { type Readiness, type ReadinessOptions, ReadinessProbe } from './readiness.js';
 import { CacheService } from './services/cache.js';
 import { EntityService } from './services/entities.js';
@@ -33,6 +34,8 @@ export interface StategateDeps {
   logger?: Logger;
   /** Where operations metrics go; default: nowhere. */
   metrics?: Metrics;
+  /** Where the stages of each call are traced; default: nowhere. */
+  tracer?: Tracer;
   readiness?: ReadinessOptions;
 }
 
@@ -64,9 +67,10 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
   const clock = deps.clock ?? createSystemClock();
   const logger = deps.logger ?? silentLogger;
   const metrics = deps.metrics ?? noMetrics;
+  const tracer = deps.tracer ?? noTracer;
   const newId = () => randomUUID();
 
-  const eventHub = new EventHub(deps.storage, deps.bus, limits, logger, metrics);
+  const eventHub = new EventHub(deps.storage, deps.bus, limits, logger, metrics, tracer);
   const messageHub = new MessageHub(deps.bus, limits, logger, metrics);
   await eventHub.start();
   await messageHub.start();
@@ -76,7 +80,7 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
   const peers = new PeerService(messageHub, clock, limits, newId);
   const cache = new CacheService(deps.cache, clock, limits, metrics);
   const mutex = new MutexService(deps.mutex, clock, limits, metrics);
-  const guard = new Guard(deps.access, deps.admission, logger, metrics);
+  const guard = new Guard(deps.access, deps.admission, logger, metrics, tracer);
   const readiness = new ReadinessProbe(
     {
       // The cheapest real query every storage has: one indexed MAX over the log.
@@ -144,6 +148,13 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
           ctx,
           () => entities.validateSearch(opts),
           (q) => entities.search(q),
+        ),
+      listTypes: (ctx, opts) =>
+        guard.list(
+          Method.entityListTypes,
+          ctx,
+          () => entities.validateListTypes(opts),
+          (q) => entities.listTypes(q),
         ),
     },
     events: {

@@ -25,7 +25,7 @@ import type { JsonObject, Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file stategate.proto.
  */
 export const file_stategate: GenFile = /*@__PURE__*/
-  fileDesc("Cg9zdGF0ZWdhdGUucHJvdG8SCXN0YXRlZ2F0ZSJTCglFbnRpdHlSZWYSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDa2V5GAMgASgJEg8KB3ZlcnNpb24YBCABKAMSCgoCYXQYBSABKAMiQQoIRXZlbnRSZWYSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDa2V5GAMgASgJEgoKAmlkGAQgASgJIm0KBkVudGl0eRIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRILCgNrZXkYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgd2ZXJzaW9uGAUgASgDIi8KCEVudGl0aWVzEiMKCGVudGl0aWVzGAEgAygLMhEuc3RhdGVnYXRlLkVudGl0eSImCgRTb3J0Eg0KBWZpZWxkGAEgASgJEg8KB3JldmVyc2UYAiABKAgiigEKEFNlYXJjaEVudGl0eU9wdHMSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSFAoMcXVlcnlfc3RyaW5nGAMgASgJEg0KBWxpbWl0GAQgASgFEg4KBm9mZnNldBgFIAEoBRIdCgRzb3J0GAkgASgLMg8uc3RhdGVnYXRlLlNvcnRKBAgGEAkisgEKD1NlYXJjaEV2ZW50T3B0cxIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRIUCgxxdWVyeV9zdHJpbmcYBCABKAkSCwoDbWluGAUgASgDEgsKA21heBgGIAEoAxINCgVsaW1pdBgHIAEoBRIOCgZvZmZzZXQYCCABKAUSHQoEc29ydBgJIAEoCzIPLnN0YXRlZ2F0ZS5Tb3J0Eg0KBWFmdGVyGAogASgDSgQIAxAEInIKD1N0cmVhbUV2ZW50T3B0cxIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRIWCg5jb25zdW1lcl9ncm91cBgDIAEoCRILCgNrZXkYBCABKAkSEgoFYWZ0ZXIYBSABKANIAIgBAUIICgZfYWZ0ZXIiXwoHTWVzc2FnZRIOCgZkb21haW4YASABKAkSDwoHY2hhbm5lbBgCIAEoCRIMCgR0eXBlGAMgASgJEiUKBGJvZHkYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IqYBCgtQZWVyTWVzc2FnZRIKCgJpZBgBIAEoCRIOCgZkb21haW4YAiABKAkSDwoHY2hhbm5lbBgDIAEoCRIMCgR0eXBlGAQgASgJEiUKBGJvZHkYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmNsYWltcxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDAoEdGltZRgHIAEoAyJaChFTdHJlYW1NZXNzYWdlT3B0cxIOCgZkb21haW4YASABKAkSDwoHY2hhbm5lbBgCIAEoCRIMCgR0eXBlGAMgASgJEhYKDmNvbnN1bWVyX2dyb3VwGAQgASgJIo8BCgVFdmVudBIKCgJpZBgBIAEoCRIhCgZlbnRpdHkYAiABKAsyES5zdGF0ZWdhdGUuRW50aXR5EicKBmNsYWltcxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDAoEdGltZRgEIAEoAxIOCgZtZXRob2QYBSABKAkSEAoIcG9zaXRpb24YBiABKAMiKgoGRXZlbnRzEiAKBmV2ZW50cxgBIAMoCzIQLnN0YXRlZ2F0ZS5FdmVudCJ0CgVDYWNoZRIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJEiUKBXZhbHVlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEicKA2V4cBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJwoIQ2FjaGVSZWYSDgoGZG9tYWluGAEgASgJEgsKA2tleRgCIAEoCSJTCgVNdXRleBIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJEicKA2V4cBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBKBAgDEAQieAoKTXV0ZXhMZWFzZRIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJEicKA2V4cBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFdG9rZW4YBSABKAkSDwoHZmVuY2luZxgGIAEoA0oECAMQBCI2CghNdXRleFJlZhIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJEg0KBXRva2VuGAMgASgJMtkECg1FbnRpdHlTZXJ2aWNlEmIKA1NldBIRLnN0YXRlZ2F0ZS5FbnRpdHkaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiMILT5JMCKjoBKiIlL2FwaS9lbnRpdHkvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fRJeCgRFZGl0EhEuc3RhdGVnYXRlLkVudGl0eRoRLnN0YXRlZ2F0ZS5FbnRpdHkiMILT5JMCKjoBKjIlL2FwaS9lbnRpdHkvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fRJpCgZSZXZlcnQSEy5zdGF0ZWdhdGUuRXZlbnRSZWYaES5zdGF0ZWdhdGUuRW50aXR5IjeC0+STAjE6ASoaLC9hcGkvZW50aXR5L3JlZi97ZG9tYWlufS97dHlwZX0ve2tleX0vcmV2ZXJ0El0KA0dldBIULnN0YXRlZ2F0ZS5FbnRpdHlSZWYaES5zdGF0ZWdhdGUuRW50aXR5Ii2C0+STAicSJS9hcGkvZW50aXR5L3JlZi97ZG9tYWlufS97dHlwZX0ve2tleX0SYgoDRGVsEhQuc3RhdGVnYXRlLkVudGl0eVJlZhoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSItgtPkkwInKiUvYXBpL2VudGl0eS9yZWYve2RvbWFpbn0ve3R5cGV9L3trZXl9ElYKBlNlYXJjaBIbLnN0YXRlZ2F0ZS5TZWFyY2hFbnRpdHlPcHRzGhMuc3RhdGVnYXRlLkVudGl0aWVzIhqC0+STAhQSEi9hcGkvZW50aXR5L3NlYXJjaDKbAgoMRXZlbnRTZXJ2aWNlElQKBlN0cmVhbRIaLnN0YXRlZ2F0ZS5TdHJlYW1FdmVudE9wdHMaEC5zdGF0ZWdhdGUuRXZlbnQiGoLT5JMCFBISL2FwaS9ldmVudHMvc3RyZWFtMAESUwoGU2VhcmNoEhouc3RhdGVnYXRlLlNlYXJjaEV2ZW50T3B0cxoRLnN0YXRlZ2F0ZS5FdmVudHMiGoLT5JMCFBISL2FwaS9ldmVudHMvc2VhcmNoEmAKA0dldBITLnN0YXRlZ2F0ZS5FdmVudFJlZhoQLnN0YXRlZ2F0ZS5FdmVudCIygtPkkwIsEiovYXBpL2V2ZW50cy9yZWYve2RvbWFpbn0ve3R5cGV9L3trZXl9L3tpZH0yxAEKC1BlZXJTZXJ2aWNlElgKCUJyb2FkY2FzdBISLnN0YXRlZ2F0ZS5NZXNzYWdlGhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Ih+C0+STAhk6ASoiFC9hcGkvcGVlcnMvYnJvYWRjYXN0ElsKBlN0cmVhbRIcLnN0YXRlZ2F0ZS5TdHJlYW1NZXNzYWdlT3B0cxoWLnN0YXRlZ2F0ZS5QZWVyTWVzc2FnZSIZgtPkkwITEhEvYXBpL3BlZXJzL3N0cmVhbTABMpkCCgxDYWNoZVNlcnZpY2USWQoDU2V0EhAuc3RhdGVnYXRlLkNhY2hlGhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IiiC0+STAiI6ASoaHS9hcGkvY2FjaGUvcmVmL3tkb21haW59L3trZXl9ElMKA0dldBITLnN0YXRlZ2F0ZS5DYWNoZVJlZhoQLnN0YXRlZ2F0ZS5DYWNoZSIlgtPkkwIfEh0vYXBpL2NhY2hlL3JlZi97ZG9tYWlufS97a2V5fRJZCgNEZWwSEy5zdGF0ZWdhdGUuQ2FjaGVSZWYaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiJYLT5JMCHyodL2FwaS9jYWNoZS9yZWYve2RvbWFpbn0ve2tleX0y1gEKDE11dGV4U2VydmljZRJeCgRMb2NrEhAuc3RhdGVnYXRlLk11dGV4GhUuc3RhdGVnYXRlLk11dGV4TGVhc2UiLYLT5JMCJzoBKiIiL2FwaS9tdXRleC9yZWYve2RvbWFpbn0ve2tleX0vbG9jaxJmCgZVbmxvY2sSEy5zdGF0ZWdhdGUuTXV0ZXhSZWYaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiL4LT5JMCKToBKiIkL2FwaS9tdXRleC9yZWYve2RvbWFpbn0ve2tleX0vdW5sb2NrYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Cg9zdGF0ZWdhdGUucHJvdG8SCXN0YXRlZ2F0ZSJTCglFbnRpdHlSZWYSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDa2V5GAMgASgJEg8KB3ZlcnNpb24YBCABKAMSCgoCYXQYBSABKAMiQQoIRXZlbnRSZWYSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDa2V5GAMgASgJEgoKAmlkGAQgASgJIm0KBkVudGl0eRIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRILCgNrZXkYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgd2ZXJzaW9uGAUgASgDIi8KCEVudGl0aWVzEiMKCGVudGl0aWVzGAEgAygLMhEuc3RhdGVnYXRlLkVudGl0eSImCgRTb3J0Eg0KBWZpZWxkGAEgASgJEg8KB3JldmVyc2UYAiABKAgiigEKEFNlYXJjaEVudGl0eU9wdHMSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSFAoMcXVlcnlfc3RyaW5nGAMgASgJEg0KBWxpbWl0GAQgASgFEg4KBm9mZnNldBgFIAEoBRIdCgRzb3J0GAkgASgLMg8uc3RhdGVnYXRlLlNvcnRKBAgGEAkiPgoNTGlzdFR5cGVzT3B0cxIOCgZkb21haW4YASABKAkSDQoFbGltaXQYAiABKAUSDgoGb2Zmc2V0GAMgASgFIjgKCVR5cGVDb3VudBIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRINCgVjb3VudBgDIAEoAyIxCgpUeXBlQ291bnRzEiMKBXR5cGVzGAEgAygLMhQuc3RhdGVnYXRlLlR5cGVDb3VudCKyAQoPU2VhcmNoRXZlbnRPcHRzEg4KBmRvbWFpbhgBIAEoCRIMCgR0eXBlGAIgASgJEhQKDHF1ZXJ5X3N0cmluZxgEIAEoCRILCgNtaW4YBSABKAMSCwoDbWF4GAYgASgDEg0KBWxpbWl0GAcgASgFEg4KBm9mZnNldBgIIAEoBRIdCgRzb3J0GAkgASgLMg8uc3RhdGVnYXRlLlNvcnQSDQoFYWZ0ZXIYCiABKANKBAgDEAQicgoPU3RyZWFtRXZlbnRPcHRzEg4KBmRvbWFpbhgBIAEoCRIMCgR0eXBlGAIgASgJEhYKDmNvbnN1bWVyX2dyb3VwGAMgASgJEgsKA2tleRgEIAEoCRISCgVhZnRlchgFIAEoA0gAiAEBQggKBl9hZnRlciJfCgdNZXNzYWdlEg4KBmRvbWFpbhgBIAEoCRIPCgdjaGFubmVsGAIgASgJEgwKBHR5cGUYAyABKAkSJQoEYm9keRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QipgEKC1BlZXJNZXNzYWdlEgoKAmlkGAEgASgJEg4KBmRvbWFpbhgCIAEoCRIPCgdjaGFubmVsGAMgASgJEgwKBHR5cGUYBCABKAkSJQoEYm9keRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoGY2xhaW1zGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIMCgR0aW1lGAcgASgDIloKEVN0cmVhbU1lc3NhZ2VPcHRzEg4KBmRvbWFpbhgBIAEoCRIPCgdjaGFubmVsGAIgASgJEgwKBHR5cGUYAyABKAkSFgoOY29uc3VtZXJfZ3JvdXAYBCABKAkijwEKBUV2ZW50EgoKAmlkGAEgASgJEiEKBmVudGl0eRgCIAEoCzIRLnN0YXRlZ2F0ZS5FbnRpdHkSJwoGY2xhaW1zGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIMCgR0aW1lGAQgASgDEg4KBm1ldGhvZBgFIAEoCRIQCghwb3NpdGlvbhgGIAEoAyIqCgZFdmVudHMSIAoGZXZlbnRzGAEgAygLMhAuc3RhdGVnYXRlLkV2ZW50InQKBUNhY2hlEg4KBmRvbWFpbhgBIAEoCRILCgNrZXkYAiABKAkSJQoFdmFsdWUYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSJwoDZXhwGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCInCghDYWNoZVJlZhIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJIlMKBU11dGV4Eg4KBmRvbWFpbhgBIAEoCRILCgNrZXkYAiABKAkSJwoDZXhwGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAMQBCJ4CgpNdXRleExlYXNlEg4KBmRvbWFpbhgBIAEoCRILCgNrZXkYAiABKAkSJwoDZXhwGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgV0b2tlbhgFIAEoCRIPCgdmZW5jaW5nGAYgASgDSgQIAxAEIjYKCE11dGV4UmVmEg4KBmRvbWFpbhgBIAEoCRILCgNrZXkYAiABKAkSDQoFdG9rZW4YAyABKAkysgUKDUVudGl0eVNlcnZpY2USYgoDU2V0EhEuc3RhdGVnYXRlLkVudGl0eRoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIwgtPkkwIqOgEqIiUvYXBpL2VudGl0eS9yZWYve2RvbWFpbn0ve3R5cGV9L3trZXl9El4KBEVkaXQSES5zdGF0ZWdhdGUuRW50aXR5GhEuc3RhdGVnYXRlLkVudGl0eSIwgtPkkwIqOgEqMiUvYXBpL2VudGl0eS9yZWYve2RvbWFpbn0ve3R5cGV9L3trZXl9EmkKBlJldmVydBITLnN0YXRlZ2F0ZS5FdmVudFJlZhoRLnN0YXRlZ2F0ZS5FbnRpdHkiN4LT5JMCMToBKhosL2FwaS9lbnRpdHkvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fS9yZXZlcnQSXQoDR2V0EhQuc3RhdGVnYXRlLkVudGl0eVJlZhoRLnN0YXRlZ2F0ZS5FbnRpdHkiLYLT5JMCJxIlL2FwaS9lbnRpdHkvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fRJiCgNEZWwSFC5zdGF0ZWdhdGUuRW50aXR5UmVmGhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Ii2C0+STAicqJS9hcGkvZW50aXR5L3JlZi97ZG9tYWlufS97dHlwZX0ve2tleX0SVgoGU2VhcmNoEhsuc3RhdGVnYXRlLlNlYXJjaEVudGl0eU9wdHMaEy5zdGF0ZWdhdGUuRW50aXRpZXMiGoLT5JMCFBISL2FwaS9lbnRpdHkvc2VhcmNoElcKCUxpc3RUeXBlcxIYLnN0YXRlZ2F0ZS5MaXN0VHlwZXNPcHRzGhUuc3RhdGVnYXRlLlR5cGVDb3VudHMiGYLT5JMCExIRL2FwaS9lbnRpdHkvdHlwZXMymwIKDEV2ZW50U2VydmljZRJUCgZTdHJlYW0SGi5zdGF0ZWdhdGUuU3RyZWFtRXZlbnRPcHRzGhAuc3RhdGVnYXRlLkV2ZW50IhqC0+STAhQSEi9hcGkvZXZlbnRzL3N0cmVhbTABElMKBlNlYXJjaBIaLnN0YXRlZ2F0ZS5TZWFyY2hFdmVudE9wdHMaES5zdGF0ZWdhdGUuRXZlbnRzIhqC0+STAhQSEi9hcGkvZXZlbnRzL3NlYXJjaBJgCgNHZXQSEy5zdGF0ZWdhdGUuRXZlbnRSZWYaEC5zdGF0ZWdhdGUuRXZlbnQiMoLT5JMCLBIqL2FwaS9ldmVudHMvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fS97aWR9MsQBCgtQZWVyU2VydmljZRJYCglCcm9hZGNhc3QSEi5zdGF0ZWdhdGUuTWVzc2FnZRoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIfgtPkkwIZOgEqIhQvYXBpL3BlZXJzL2Jyb2FkY2FzdBJbCgZTdHJlYW0SHC5zdGF0ZWdhdGUuU3RyZWFtTWVzc2FnZU9wdHMaFi5zdGF0ZWdhdGUuUGVlck1lc3NhZ2UiGYLT5JMCExIRL2FwaS9wZWVycy9zdHJlYW0wATKZAgoMQ2FjaGVTZXJ2aWNlElkKA1NldBIQLnN0YXRlZ2F0ZS5DYWNoZRoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIogtPkkwIiOgEqGh0vYXBpL2NhY2hlL3JlZi97ZG9tYWlufS97a2V5fRJTCgNHZXQSEy5zdGF0ZWdhdGUuQ2FjaGVSZWYaEC5zdGF0ZWdhdGUuQ2FjaGUiJYLT5JMCHxIdL2FwaS9jYWNoZS9yZWYve2RvbWFpbn0ve2tleX0SWQoDRGVsEhMuc3RhdGVnYXRlLkNhY2hlUmVmGhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IiWC0+STAh8qHS9hcGkvY2FjaGUvcmVmL3tkb21haW59L3trZXl9MtYBCgxNdXRleFNlcnZpY2USXgoETG9jaxIQLnN0YXRlZ2F0ZS5NdXRleBoVLnN0YXRlZ2F0ZS5NdXRleExlYXNlIi2C0+STAic6ASoiIi9hcGkvbXV0ZXgvcmVmL3tkb21haW59L3trZXl9L2xvY2sSZgoGVW5sb2NrEhMuc3RhdGVnYXRlLk11dGV4UmVmGhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Ii+C0+STAik6ASoiJC9hcGkvbXV0ZXgvcmVmL3tkb21haW59L3trZXl9L3VubG9ja2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * EntityRef is a reference to an existing entity: Get reads it, Del deletes it.
@@ -286,6 +286,97 @@ export const SearchEntityOptsSchema: GenMessage<SearchEntityOpts> = /*@__PURE__*
   messageDesc(file_stategate, 5);
 
 /**
+ * ListTypesOpts are options when listing the domains and types that hold entities.
+ *
+ * @generated from message stategate.ListTypesOpts
+ */
+export type ListTypesOpts = Message$1<"stategate.ListTypesOpts"> & {
+  /**
+   * only this domain's types (optional: a name; empty = every domain).
+   *
+   * @generated from field: string domain = 1;
+   */
+  domain: string;
+
+  /**
+   * the maximum number of pairs to return. Required: > 0 (larger than the server's cap is capped).
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+
+  /**
+   * the number of pairs to skip (pagination). Must not be negative.
+   *
+   * @generated from field: int32 offset = 3;
+   */
+  offset: number;
+};
+
+/**
+ * Describes the message stategate.ListTypesOpts.
+ * Use `create(ListTypesOptsSchema)` to create a new message.
+ */
+export const ListTypesOptsSchema: GenMessage<ListTypesOpts> = /*@__PURE__*/
+  messageDesc(file_stategate, 6);
+
+/**
+ * TypeCount is one domain and type that holds live entities.
+ *
+ * @generated from message stategate.TypeCount
+ */
+export type TypeCount = Message$1<"stategate.TypeCount"> & {
+  /**
+   * the business domain (ex: accounting).
+   *
+   * @generated from field: string domain = 1;
+   */
+  domain: string;
+
+  /**
+   * the entity type (ex: user).
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * how many live (not deleted) entities of this domain and type exist.
+   *
+   * @generated from field: int64 count = 3;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message stategate.TypeCount.
+ * Use `create(TypeCountSchema)` to create a new message.
+ */
+export const TypeCountSchema: GenMessage<TypeCount> = /*@__PURE__*/
+  messageDesc(file_stategate, 7);
+
+/**
+ * TypeCounts is an array of TypeCount.
+ *
+ * @generated from message stategate.TypeCounts
+ */
+export type TypeCounts = Message$1<"stategate.TypeCounts"> & {
+  /**
+   * the pairs found, by domain, then type.
+   *
+   * @generated from field: repeated stategate.TypeCount types = 1;
+   */
+  types: TypeCount[];
+};
+
+/**
+ * Describes the message stategate.TypeCounts.
+ * Use `create(TypeCountsSchema)` to create a new message.
+ */
+export const TypeCountsSchema: GenMessage<TypeCounts> = /*@__PURE__*/
+  messageDesc(file_stategate, 8);
+
+/**
  * SearchEventOpts are options when querying the historical events of one domain and entity type.
  *
  * @generated from message stategate.SearchEventOpts
@@ -364,7 +455,7 @@ export type SearchEventOpts = Message$1<"stategate.SearchEventOpts"> & {
  * Use `create(SearchEventOptsSchema)` to create a new message.
  */
 export const SearchEventOptsSchema: GenMessage<SearchEventOpts> = /*@__PURE__*/
-  messageDesc(file_stategate, 6);
+  messageDesc(file_stategate, 9);
 
 /**
  * StreamEventOpts are options for consumers streaming events.
@@ -419,7 +510,7 @@ export type StreamEventOpts = Message$1<"stategate.StreamEventOpts"> & {
  * Use `create(StreamEventOptsSchema)` to create a new message.
  */
 export const StreamEventOptsSchema: GenMessage<StreamEventOpts> = /*@__PURE__*/
-  messageDesc(file_stategate, 7);
+  messageDesc(file_stategate, 10);
 
 /**
  * Message is an arbitrary message to be delivered to peers (PeerService.Stream subscribers).
@@ -463,7 +554,7 @@ export type Message = Message$1<"stategate.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
-  messageDesc(file_stategate, 8);
+  messageDesc(file_stategate, 11);
 
 /**
  * PeerMessage is a message as delivered to peers: the broadcast Message plus what the server added.
@@ -527,7 +618,7 @@ export type PeerMessage = Message$1<"stategate.PeerMessage"> & {
  * Use `create(PeerMessageSchema)` to create a new message.
  */
 export const PeerMessageSchema: GenMessage<PeerMessage> = /*@__PURE__*/
-  messageDesc(file_stategate, 9);
+  messageDesc(file_stategate, 12);
 
 /**
  * StreamMessageOpts are options for consumers streaming peer messages.
@@ -572,7 +663,7 @@ export type StreamMessageOpts = Message$1<"stategate.StreamMessageOpts"> & {
  * Use `create(StreamMessageOptsSchema)` to create a new message.
  */
 export const StreamMessageOptsSchema: GenMessage<StreamMessageOpts> = /*@__PURE__*/
-  messageDesc(file_stategate, 10);
+  messageDesc(file_stategate, 13);
 
 /**
  * Event represents a single state change of an entity. Events are appended to the log and broadcast to
@@ -634,7 +725,7 @@ export type Event = Message$1<"stategate.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_stategate, 11);
+  messageDesc(file_stategate, 14);
 
 /**
  * Events is an array of Event.
@@ -655,7 +746,7 @@ export type Events = Message$1<"stategate.Events"> & {
  * Use `create(EventsSchema)` to create a new message.
  */
 export const EventsSchema: GenMessage<Events> = /*@__PURE__*/
-  messageDesc(file_stategate, 12);
+  messageDesc(file_stategate, 15);
 
 /**
  * Cache is a short lived value held in memory for maximum performance; it expires at `exp`.
@@ -698,7 +789,7 @@ export type Cache = Message$1<"stategate.Cache"> & {
  * Use `create(CacheSchema)` to create a new message.
  */
 export const CacheSchema: GenMessage<Cache> = /*@__PURE__*/
-  messageDesc(file_stategate, 13);
+  messageDesc(file_stategate, 16);
 
 /**
  * CacheRef is a reference to a cached value.
@@ -726,7 +817,7 @@ export type CacheRef = Message$1<"stategate.CacheRef"> & {
  * Use `create(CacheRefSchema)` to create a new message.
  */
 export const CacheRefSchema: GenMessage<CacheRef> = /*@__PURE__*/
-  messageDesc(file_stategate, 14);
+  messageDesc(file_stategate, 17);
 
 /**
  * Mutex asks for a distributed lock, to prevent data races among peer services.
@@ -762,7 +853,7 @@ export type Mutex = Message$1<"stategate.Mutex"> & {
  * Use `create(MutexSchema)` to create a new message.
  */
 export const MutexSchema: GenMessage<Mutex> = /*@__PURE__*/
-  messageDesc(file_stategate, 15);
+  messageDesc(file_stategate, 18);
 
 /**
  * MutexLease is a granted lock, the answer of MutexService.Lock. Its field numbers match Mutex's, so a
@@ -814,7 +905,7 @@ export type MutexLease = Message$1<"stategate.MutexLease"> & {
  * Use `create(MutexLeaseSchema)` to create a new message.
  */
 export const MutexLeaseSchema: GenMessage<MutexLease> = /*@__PURE__*/
-  messageDesc(file_stategate, 16);
+  messageDesc(file_stategate, 19);
 
 /**
  * MutexRef is a reference to a distributed lock.
@@ -850,7 +941,7 @@ export type MutexRef = Message$1<"stategate.MutexRef"> & {
  * Use `create(MutexRefSchema)` to create a new message.
  */
 export const MutexRefSchema: GenMessage<MutexRef> = /*@__PURE__*/
-  messageDesc(file_stategate, 17);
+  messageDesc(file_stategate, 20);
 
 /**
  * EntityService serves API methods to clients that modify/query the current state of an entity.
@@ -932,6 +1023,18 @@ export const EntityService: GenService<{
     methodKind: "unary";
     input: typeof SearchEntityOptsSchema;
     output: typeof EntitiesSchema;
+  },
+  /**
+   * ListTypes lists the domains and types that hold live (not deleted) entities, each with how many,
+   * ordered by domain, then type (code point order): what a browser of the data (the console) starts from.
+   * The response policy decides each pair on its own; a denied pair is left out.
+   *
+   * @generated from rpc stategate.EntityService.ListTypes
+   */
+  listTypes: {
+    methodKind: "unary";
+    input: typeof ListTypesOptsSchema;
+    output: typeof TypeCountsSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_stategate, 0);

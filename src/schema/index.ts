@@ -2,6 +2,7 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
 import './entity.js';
+import './list-types.js';
 import './event.js';
 import './peer.js';
 import './cache.js';

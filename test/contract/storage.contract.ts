@@ -559,6 +559,37 @@ export function describeStorageContract(name: string, create: Factory<StoragePro
       });
     });
 
+    describe('listTypes', () => {
+      it('lists the types holding live entities with their counts, in code point order, paged', async () => {
+        // U+FFFD sorts before U+1F680 by code point, after it by UTF-16 unit: the order must be the former.
+        for (const [type, key] of [
+          ['b', 'k1'],
+          ['b', 'k2'],
+          ['a', 'k1'],
+          ['\u{1F680}', 'k'],
+          ['\uFFFD', 'k'],
+        ]) {
+          await store.append(intent.set(ref(key!, type), { n: 1 }));
+        }
+        await store.append(intent.set(ref('gone', 'dead'), { n: 1 }));
+        await store.append(intent.del(ref('gone', 'dead')));
+        await store.append(intent.set(ref('k3', 'b'), { n: 1 }));
+        await store.append(intent.del(ref('k3', 'b')));
+        const all = await store.listTypes({ domain, limit: 10, offset: 0 });
+        expect(all).toEqual([
+          { domain, type: 'a', count: 1 },
+          { domain, type: 'b', count: 2 },
+          { domain, type: '\uFFFD', count: 1 },
+          { domain, type: '\u{1F680}', count: 1 },
+        ]);
+        expect(await store.listTypes({ domain, limit: 2, offset: 1 })).toEqual(all.slice(1, 3));
+        expect(await store.listTypes({ domain: `${domain}-none`, limit: 10, offset: 0 })).toEqual([]);
+        // Every domain: this test's pairs appear in the same order among whatever else the store holds.
+        const everywhere = await store.listTypes({ domain: null, limit: 100_000, offset: 0 });
+        expect(everywhere.filter((t) => t.domain === domain)).toEqual(all);
+      });
+    });
+
     describe('searchEvents', () => {
       let ev: Record<'e1' | 'e2' | 'e3' | 'e4' | 'e5', Event>;
 

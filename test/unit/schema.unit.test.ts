@@ -28,7 +28,14 @@ describe('schema.graphql', () => {
       fields(type)
         .map((f) => f.name)
         .sort();
-    expect(names('Query')).toEqual(['getCache', 'getEntity', 'getEvent', 'searchEntities', 'searchEvents']);
+    expect(names('Query')).toEqual([
+      'getCache',
+      'getEntity',
+      'getEvent',
+      'listTypes',
+      'searchEntities',
+      'searchEvents',
+    ]);
     expect(names('Mutation')).toEqual(
       [
         'broadcastMessage',

@@ -479,6 +479,180 @@ func (x *SearchEntityOpts) GetSort() *Sort {
 	return nil
 }
 
+// ListTypesOpts are options when listing the domains and types that hold entities.
+type ListTypesOpts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// only this domain's types (optional: a name; empty = every domain).
+	Domain string `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
+	// the maximum number of pairs to return. Required: > 0 (larger than the server's cap is capped).
+	Limit int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	// the number of pairs to skip (pagination). Must not be negative.
+	Offset        int32 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTypesOpts) Reset() {
+	*x = ListTypesOpts{}
+	mi := &file_stategate_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTypesOpts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTypesOpts) ProtoMessage() {}
+
+func (x *ListTypesOpts) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTypesOpts.ProtoReflect.Descriptor instead.
+func (*ListTypesOpts) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListTypesOpts) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+func (x *ListTypesOpts) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListTypesOpts) GetOffset() int32 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+// TypeCount is one domain and type that holds live entities.
+type TypeCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the business domain (ex: accounting).
+	Domain string `protobuf:"bytes,1,opt,name=domain,proto3" json:"domain,omitempty"`
+	// the entity type (ex: user).
+	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// how many live (not deleted) entities of this domain and type exist.
+	Count         int64 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TypeCount) Reset() {
+	*x = TypeCount{}
+	mi := &file_stategate_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TypeCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TypeCount) ProtoMessage() {}
+
+func (x *TypeCount) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TypeCount.ProtoReflect.Descriptor instead.
+func (*TypeCount) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TypeCount) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+func (x *TypeCount) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *TypeCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// TypeCounts is an array of TypeCount.
+type TypeCounts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the pairs found, by domain, then type.
+	Types         []*TypeCount `protobuf:"bytes,1,rep,name=types,proto3" json:"types,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TypeCounts) Reset() {
+	*x = TypeCounts{}
+	mi := &file_stategate_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TypeCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TypeCounts) ProtoMessage() {}
+
+func (x *TypeCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TypeCounts.ProtoReflect.Descriptor instead.
+func (*TypeCounts) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *TypeCounts) GetTypes() []*TypeCount {
+	if x != nil {
+		return x.Types
+	}
+	return nil
+}
+
 // SearchEventOpts are options when querying the historical events of one domain and entity type.
 type SearchEventOpts struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -510,7 +684,7 @@ type SearchEventOpts struct {
 
 func (x *SearchEventOpts) Reset() {
 	*x = SearchEventOpts{}
-	mi := &file_stategate_proto_msgTypes[6]
+	mi := &file_stategate_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +696,7 @@ func (x *SearchEventOpts) String() string {
 func (*SearchEventOpts) ProtoMessage() {}
 
 func (x *SearchEventOpts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[6]
+	mi := &file_stategate_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +709,7 @@ func (x *SearchEventOpts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchEventOpts.ProtoReflect.Descriptor instead.
 func (*SearchEventOpts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{6}
+	return file_stategate_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SearchEventOpts) GetDomain() string {
@@ -626,7 +800,7 @@ type StreamEventOpts struct {
 
 func (x *StreamEventOpts) Reset() {
 	*x = StreamEventOpts{}
-	mi := &file_stategate_proto_msgTypes[7]
+	mi := &file_stategate_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +812,7 @@ func (x *StreamEventOpts) String() string {
 func (*StreamEventOpts) ProtoMessage() {}
 
 func (x *StreamEventOpts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[7]
+	mi := &file_stategate_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +825,7 @@ func (x *StreamEventOpts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamEventOpts.ProtoReflect.Descriptor instead.
 func (*StreamEventOpts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{7}
+	return file_stategate_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StreamEventOpts) GetDomain() string {
@@ -708,7 +882,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_stategate_proto_msgTypes[8]
+	mi := &file_stategate_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -720,7 +894,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[8]
+	mi := &file_stategate_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -733,7 +907,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{8}
+	return file_stategate_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Message) GetDomain() string {
@@ -788,7 +962,7 @@ type PeerMessage struct {
 
 func (x *PeerMessage) Reset() {
 	*x = PeerMessage{}
-	mi := &file_stategate_proto_msgTypes[9]
+	mi := &file_stategate_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -800,7 +974,7 @@ func (x *PeerMessage) String() string {
 func (*PeerMessage) ProtoMessage() {}
 
 func (x *PeerMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[9]
+	mi := &file_stategate_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -813,7 +987,7 @@ func (x *PeerMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerMessage.ProtoReflect.Descriptor instead.
 func (*PeerMessage) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{9}
+	return file_stategate_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PeerMessage) GetId() string {
@@ -885,7 +1059,7 @@ type StreamMessageOpts struct {
 
 func (x *StreamMessageOpts) Reset() {
 	*x = StreamMessageOpts{}
-	mi := &file_stategate_proto_msgTypes[10]
+	mi := &file_stategate_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +1071,7 @@ func (x *StreamMessageOpts) String() string {
 func (*StreamMessageOpts) ProtoMessage() {}
 
 func (x *StreamMessageOpts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[10]
+	mi := &file_stategate_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +1084,7 @@ func (x *StreamMessageOpts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamMessageOpts.ProtoReflect.Descriptor instead.
 func (*StreamMessageOpts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{10}
+	return file_stategate_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *StreamMessageOpts) GetDomain() string {
@@ -968,7 +1142,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_stategate_proto_msgTypes[11]
+	mi := &file_stategate_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -980,7 +1154,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[11]
+	mi := &file_stategate_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -993,7 +1167,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{11}
+	return file_stategate_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Event) GetId() string {
@@ -1049,7 +1223,7 @@ type Events struct {
 
 func (x *Events) Reset() {
 	*x = Events{}
-	mi := &file_stategate_proto_msgTypes[12]
+	mi := &file_stategate_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1235,7 @@ func (x *Events) String() string {
 func (*Events) ProtoMessage() {}
 
 func (x *Events) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[12]
+	mi := &file_stategate_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1248,7 @@ func (x *Events) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Events.ProtoReflect.Descriptor instead.
 func (*Events) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{12}
+	return file_stategate_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Events) GetEvents() []*Event {
@@ -1102,7 +1276,7 @@ type Cache struct {
 
 func (x *Cache) Reset() {
 	*x = Cache{}
-	mi := &file_stategate_proto_msgTypes[13]
+	mi := &file_stategate_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1114,7 +1288,7 @@ func (x *Cache) String() string {
 func (*Cache) ProtoMessage() {}
 
 func (x *Cache) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[13]
+	mi := &file_stategate_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1127,7 +1301,7 @@ func (x *Cache) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cache.ProtoReflect.Descriptor instead.
 func (*Cache) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{13}
+	return file_stategate_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Cache) GetDomain() string {
@@ -1171,7 +1345,7 @@ type CacheRef struct {
 
 func (x *CacheRef) Reset() {
 	*x = CacheRef{}
-	mi := &file_stategate_proto_msgTypes[14]
+	mi := &file_stategate_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1183,7 +1357,7 @@ func (x *CacheRef) String() string {
 func (*CacheRef) ProtoMessage() {}
 
 func (x *CacheRef) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[14]
+	mi := &file_stategate_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,7 +1370,7 @@ func (x *CacheRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheRef.ProtoReflect.Descriptor instead.
 func (*CacheRef) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{14}
+	return file_stategate_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CacheRef) GetDomain() string {
@@ -1229,7 +1403,7 @@ type Mutex struct {
 
 func (x *Mutex) Reset() {
 	*x = Mutex{}
-	mi := &file_stategate_proto_msgTypes[15]
+	mi := &file_stategate_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1415,7 @@ func (x *Mutex) String() string {
 func (*Mutex) ProtoMessage() {}
 
 func (x *Mutex) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[15]
+	mi := &file_stategate_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1428,7 @@ func (x *Mutex) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Mutex.ProtoReflect.Descriptor instead.
 func (*Mutex) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{15}
+	return file_stategate_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Mutex) GetDomain() string {
@@ -1300,7 +1474,7 @@ type MutexLease struct {
 
 func (x *MutexLease) Reset() {
 	*x = MutexLease{}
-	mi := &file_stategate_proto_msgTypes[16]
+	mi := &file_stategate_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1312,7 +1486,7 @@ func (x *MutexLease) String() string {
 func (*MutexLease) ProtoMessage() {}
 
 func (x *MutexLease) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[16]
+	mi := &file_stategate_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1325,7 +1499,7 @@ func (x *MutexLease) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MutexLease.ProtoReflect.Descriptor instead.
 func (*MutexLease) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{16}
+	return file_stategate_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MutexLease) GetDomain() string {
@@ -1379,7 +1553,7 @@ type MutexRef struct {
 
 func (x *MutexRef) Reset() {
 	*x = MutexRef{}
-	mi := &file_stategate_proto_msgTypes[17]
+	mi := &file_stategate_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1391,7 +1565,7 @@ func (x *MutexRef) String() string {
 func (*MutexRef) ProtoMessage() {}
 
 func (x *MutexRef) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[17]
+	mi := &file_stategate_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1404,7 +1578,7 @@ func (x *MutexRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MutexRef.ProtoReflect.Descriptor instead.
 func (*MutexRef) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{17}
+	return file_stategate_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MutexRef) GetDomain() string {
@@ -1461,7 +1635,18 @@ const file_stategate_proto_rawDesc = "" +
 	"\fquery_string\x18\x03 \x01(\tR\vqueryString\x12\x14\n" +
 	"\x05limit\x18\x04 \x01(\x05R\x05limit\x12\x16\n" +
 	"\x06offset\x18\x05 \x01(\x05R\x06offset\x12#\n" +
-	"\x04sort\x18\t \x01(\v2\x0f.stategate.SortR\x04sortJ\x04\b\x06\x10\t\"\xf3\x01\n" +
+	"\x04sort\x18\t \x01(\v2\x0f.stategate.SortR\x04sortJ\x04\b\x06\x10\t\"U\n" +
+	"\rListTypesOpts\x12\x16\n" +
+	"\x06domain\x18\x01 \x01(\tR\x06domain\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x16\n" +
+	"\x06offset\x18\x03 \x01(\x05R\x06offset\"M\n" +
+	"\tTypeCount\x12\x16\n" +
+	"\x06domain\x18\x01 \x01(\tR\x06domain\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"8\n" +
+	"\n" +
+	"TypeCounts\x12*\n" +
+	"\x05types\x18\x01 \x03(\v2\x14.stategate.TypeCountR\x05types\"\xf3\x01\n" +
 	"\x0fSearchEventOpts\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12!\n" +
@@ -1529,14 +1714,15 @@ const file_stategate_proto_rawDesc = "" +
 	"\bMutexRef\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12\x14\n" +
-	"\x05token\x18\x03 \x01(\tR\x05token2\xd9\x04\n" +
+	"\x05token\x18\x03 \x01(\tR\x05token2\xb2\x05\n" +
 	"\rEntityService\x12b\n" +
 	"\x03Set\x12\x11.stategate.Entity\x1a\x16.google.protobuf.Empty\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/api/entity/ref/{domain}/{type}/{key}\x12^\n" +
 	"\x04Edit\x12\x11.stategate.Entity\x1a\x11.stategate.Entity\"0\x82\xd3\xe4\x93\x02*:\x01*2%/api/entity/ref/{domain}/{type}/{key}\x12i\n" +
 	"\x06Revert\x12\x13.stategate.EventRef\x1a\x11.stategate.Entity\"7\x82\xd3\xe4\x93\x021:\x01*\x1a,/api/entity/ref/{domain}/{type}/{key}/revert\x12]\n" +
 	"\x03Get\x12\x14.stategate.EntityRef\x1a\x11.stategate.Entity\"-\x82\xd3\xe4\x93\x02'\x12%/api/entity/ref/{domain}/{type}/{key}\x12b\n" +
 	"\x03Del\x12\x14.stategate.EntityRef\x1a\x16.google.protobuf.Empty\"-\x82\xd3\xe4\x93\x02'*%/api/entity/ref/{domain}/{type}/{key}\x12V\n" +
-	"\x06Search\x12\x1b.stategate.SearchEntityOpts\x1a\x13.stategate.Entities\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/entity/search2\x9b\x02\n" +
+	"\x06Search\x12\x1b.stategate.SearchEntityOpts\x1a\x13.stategate.Entities\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/entity/search\x12W\n" +
+	"\tListTypes\x12\x18.stategate.ListTypesOpts\x1a\x15.stategate.TypeCounts\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/api/entity/types2\x9b\x02\n" +
 	"\fEventService\x12T\n" +
 	"\x06Stream\x12\x1a.stategate.StreamEventOpts\x1a\x10.stategate.Event\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/events/stream0\x01\x12S\n" +
 	"\x06Search\x12\x1a.stategate.SearchEventOpts\x1a\x11.stategate.Events\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/events/search\x12`\n" +
@@ -1564,7 +1750,7 @@ func file_stategate_proto_rawDescGZIP() []byte {
 	return file_stategate_proto_rawDescData
 }
 
-var file_stategate_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_stategate_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_stategate_proto_goTypes = []any{
 	(*EntityRef)(nil),             // 0: stategate.EntityRef
 	(*EventRef)(nil),              // 1: stategate.EventRef
@@ -1572,75 +1758,81 @@ var file_stategate_proto_goTypes = []any{
 	(*Entities)(nil),              // 3: stategate.Entities
 	(*Sort)(nil),                  // 4: stategate.Sort
 	(*SearchEntityOpts)(nil),      // 5: stategate.SearchEntityOpts
-	(*SearchEventOpts)(nil),       // 6: stategate.SearchEventOpts
-	(*StreamEventOpts)(nil),       // 7: stategate.StreamEventOpts
-	(*Message)(nil),               // 8: stategate.Message
-	(*PeerMessage)(nil),           // 9: stategate.PeerMessage
-	(*StreamMessageOpts)(nil),     // 10: stategate.StreamMessageOpts
-	(*Event)(nil),                 // 11: stategate.Event
-	(*Events)(nil),                // 12: stategate.Events
-	(*Cache)(nil),                 // 13: stategate.Cache
-	(*CacheRef)(nil),              // 14: stategate.CacheRef
-	(*Mutex)(nil),                 // 15: stategate.Mutex
-	(*MutexLease)(nil),            // 16: stategate.MutexLease
-	(*MutexRef)(nil),              // 17: stategate.MutexRef
-	(*structpb.Struct)(nil),       // 18: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 19: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
-	(*emptypb.Empty)(nil),         // 21: google.protobuf.Empty
+	(*ListTypesOpts)(nil),         // 6: stategate.ListTypesOpts
+	(*TypeCount)(nil),             // 7: stategate.TypeCount
+	(*TypeCounts)(nil),            // 8: stategate.TypeCounts
+	(*SearchEventOpts)(nil),       // 9: stategate.SearchEventOpts
+	(*StreamEventOpts)(nil),       // 10: stategate.StreamEventOpts
+	(*Message)(nil),               // 11: stategate.Message
+	(*PeerMessage)(nil),           // 12: stategate.PeerMessage
+	(*StreamMessageOpts)(nil),     // 13: stategate.StreamMessageOpts
+	(*Event)(nil),                 // 14: stategate.Event
+	(*Events)(nil),                // 15: stategate.Events
+	(*Cache)(nil),                 // 16: stategate.Cache
+	(*CacheRef)(nil),              // 17: stategate.CacheRef
+	(*Mutex)(nil),                 // 18: stategate.Mutex
+	(*MutexLease)(nil),            // 19: stategate.MutexLease
+	(*MutexRef)(nil),              // 20: stategate.MutexRef
+	(*structpb.Struct)(nil),       // 21: google.protobuf.Struct
+	(*structpb.Value)(nil),        // 22: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
+	(*emptypb.Empty)(nil),         // 24: google.protobuf.Empty
 }
 var file_stategate_proto_depIdxs = []int32{
-	18, // 0: stategate.Entity.values:type_name -> google.protobuf.Struct
+	21, // 0: stategate.Entity.values:type_name -> google.protobuf.Struct
 	2,  // 1: stategate.Entities.entities:type_name -> stategate.Entity
 	4,  // 2: stategate.SearchEntityOpts.sort:type_name -> stategate.Sort
-	4,  // 3: stategate.SearchEventOpts.sort:type_name -> stategate.Sort
-	18, // 4: stategate.Message.body:type_name -> google.protobuf.Struct
-	18, // 5: stategate.PeerMessage.body:type_name -> google.protobuf.Struct
-	18, // 6: stategate.PeerMessage.claims:type_name -> google.protobuf.Struct
-	2,  // 7: stategate.Event.entity:type_name -> stategate.Entity
-	18, // 8: stategate.Event.claims:type_name -> google.protobuf.Struct
-	11, // 9: stategate.Events.events:type_name -> stategate.Event
-	19, // 10: stategate.Cache.value:type_name -> google.protobuf.Value
-	20, // 11: stategate.Cache.exp:type_name -> google.protobuf.Timestamp
-	20, // 12: stategate.Mutex.exp:type_name -> google.protobuf.Timestamp
-	20, // 13: stategate.MutexLease.exp:type_name -> google.protobuf.Timestamp
-	2,  // 14: stategate.EntityService.Set:input_type -> stategate.Entity
-	2,  // 15: stategate.EntityService.Edit:input_type -> stategate.Entity
-	1,  // 16: stategate.EntityService.Revert:input_type -> stategate.EventRef
-	0,  // 17: stategate.EntityService.Get:input_type -> stategate.EntityRef
-	0,  // 18: stategate.EntityService.Del:input_type -> stategate.EntityRef
-	5,  // 19: stategate.EntityService.Search:input_type -> stategate.SearchEntityOpts
-	7,  // 20: stategate.EventService.Stream:input_type -> stategate.StreamEventOpts
-	6,  // 21: stategate.EventService.Search:input_type -> stategate.SearchEventOpts
-	1,  // 22: stategate.EventService.Get:input_type -> stategate.EventRef
-	8,  // 23: stategate.PeerService.Broadcast:input_type -> stategate.Message
-	10, // 24: stategate.PeerService.Stream:input_type -> stategate.StreamMessageOpts
-	13, // 25: stategate.CacheService.Set:input_type -> stategate.Cache
-	14, // 26: stategate.CacheService.Get:input_type -> stategate.CacheRef
-	14, // 27: stategate.CacheService.Del:input_type -> stategate.CacheRef
-	15, // 28: stategate.MutexService.Lock:input_type -> stategate.Mutex
-	17, // 29: stategate.MutexService.Unlock:input_type -> stategate.MutexRef
-	21, // 30: stategate.EntityService.Set:output_type -> google.protobuf.Empty
-	2,  // 31: stategate.EntityService.Edit:output_type -> stategate.Entity
-	2,  // 32: stategate.EntityService.Revert:output_type -> stategate.Entity
-	2,  // 33: stategate.EntityService.Get:output_type -> stategate.Entity
-	21, // 34: stategate.EntityService.Del:output_type -> google.protobuf.Empty
-	3,  // 35: stategate.EntityService.Search:output_type -> stategate.Entities
-	11, // 36: stategate.EventService.Stream:output_type -> stategate.Event
-	12, // 37: stategate.EventService.Search:output_type -> stategate.Events
-	11, // 38: stategate.EventService.Get:output_type -> stategate.Event
-	21, // 39: stategate.PeerService.Broadcast:output_type -> google.protobuf.Empty
-	9,  // 40: stategate.PeerService.Stream:output_type -> stategate.PeerMessage
-	21, // 41: stategate.CacheService.Set:output_type -> google.protobuf.Empty
-	13, // 42: stategate.CacheService.Get:output_type -> stategate.Cache
-	21, // 43: stategate.CacheService.Del:output_type -> google.protobuf.Empty
-	16, // 44: stategate.MutexService.Lock:output_type -> stategate.MutexLease
-	21, // 45: stategate.MutexService.Unlock:output_type -> google.protobuf.Empty
-	30, // [30:46] is the sub-list for method output_type
-	14, // [14:30] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	7,  // 3: stategate.TypeCounts.types:type_name -> stategate.TypeCount
+	4,  // 4: stategate.SearchEventOpts.sort:type_name -> stategate.Sort
+	21, // 5: stategate.Message.body:type_name -> google.protobuf.Struct
+	21, // 6: stategate.PeerMessage.body:type_name -> google.protobuf.Struct
+	21, // 7: stategate.PeerMessage.claims:type_name -> google.protobuf.Struct
+	2,  // 8: stategate.Event.entity:type_name -> stategate.Entity
+	21, // 9: stategate.Event.claims:type_name -> google.protobuf.Struct
+	14, // 10: stategate.Events.events:type_name -> stategate.Event
+	22, // 11: stategate.Cache.value:type_name -> google.protobuf.Value
+	23, // 12: stategate.Cache.exp:type_name -> google.protobuf.Timestamp
+	23, // 13: stategate.Mutex.exp:type_name -> google.protobuf.Timestamp
+	23, // 14: stategate.MutexLease.exp:type_name -> google.protobuf.Timestamp
+	2,  // 15: stategate.EntityService.Set:input_type -> stategate.Entity
+	2,  // 16: stategate.EntityService.Edit:input_type -> stategate.Entity
+	1,  // 17: stategate.EntityService.Revert:input_type -> stategate.EventRef
+	0,  // 18: stategate.EntityService.Get:input_type -> stategate.EntityRef
+	0,  // 19: stategate.EntityService.Del:input_type -> stategate.EntityRef
+	5,  // 20: stategate.EntityService.Search:input_type -> stategate.SearchEntityOpts
+	6,  // 21: stategate.EntityService.ListTypes:input_type -> stategate.ListTypesOpts
+	10, // 22: stategate.EventService.Stream:input_type -> stategate.StreamEventOpts
+	9,  // 23: stategate.EventService.Search:input_type -> stategate.SearchEventOpts
+	1,  // 24: stategate.EventService.Get:input_type -> stategate.EventRef
+	11, // 25: stategate.PeerService.Broadcast:input_type -> stategate.Message
+	13, // 26: stategate.PeerService.Stream:input_type -> stategate.StreamMessageOpts
+	16, // 27: stategate.CacheService.Set:input_type -> stategate.Cache
+	17, // 28: stategate.CacheService.Get:input_type -> stategate.CacheRef
+	17, // 29: stategate.CacheService.Del:input_type -> stategate.CacheRef
+	18, // 30: stategate.MutexService.Lock:input_type -> stategate.Mutex
+	20, // 31: stategate.MutexService.Unlock:input_type -> stategate.MutexRef
+	24, // 32: stategate.EntityService.Set:output_type -> google.protobuf.Empty
+	2,  // 33: stategate.EntityService.Edit:output_type -> stategate.Entity
+	2,  // 34: stategate.EntityService.Revert:output_type -> stategate.Entity
+	2,  // 35: stategate.EntityService.Get:output_type -> stategate.Entity
+	24, // 36: stategate.EntityService.Del:output_type -> google.protobuf.Empty
+	3,  // 37: stategate.EntityService.Search:output_type -> stategate.Entities
+	8,  // 38: stategate.EntityService.ListTypes:output_type -> stategate.TypeCounts
+	14, // 39: stategate.EventService.Stream:output_type -> stategate.Event
+	15, // 40: stategate.EventService.Search:output_type -> stategate.Events
+	14, // 41: stategate.EventService.Get:output_type -> stategate.Event
+	24, // 42: stategate.PeerService.Broadcast:output_type -> google.protobuf.Empty
+	12, // 43: stategate.PeerService.Stream:output_type -> stategate.PeerMessage
+	24, // 44: stategate.CacheService.Set:output_type -> google.protobuf.Empty
+	16, // 45: stategate.CacheService.Get:output_type -> stategate.Cache
+	24, // 46: stategate.CacheService.Del:output_type -> google.protobuf.Empty
+	19, // 47: stategate.MutexService.Lock:output_type -> stategate.MutexLease
+	24, // 48: stategate.MutexService.Unlock:output_type -> google.protobuf.Empty
+	32, // [32:49] is the sub-list for method output_type
+	15, // [15:32] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_stategate_proto_init() }
@@ -1648,14 +1840,14 @@ func file_stategate_proto_init() {
 	if File_stategate_proto != nil {
 		return
 	}
-	file_stategate_proto_msgTypes[7].OneofWrappers = []any{}
+	file_stategate_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stategate_proto_rawDesc), len(file_stategate_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   5,
 		},

@@ -28,7 +28,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0fstategate.proto\x12\tstategate\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"S\n\tEntityRef\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\n\n\x02\x61t\x18\x05 \x01(\x03\"A\n\x08\x45ventRef\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\n\n\x02id\x18\x04 \x01(\t\"m\n\x06\x45ntity\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\'\n\x06values\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07version\x18\x05 \x01(\x03\"/\n\x08\x45ntities\x12#\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x11.stategate.Entity\"&\n\x04Sort\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07reverse\x18\x02 \x01(\x08\"\x8a\x01\n\x10SearchEntityOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x14\n\x0cquery_string\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\x12\x1d\n\x04sort\x18\t \x01(\x0b\x32\x0f.stategate.SortJ\x04\x08\x06\x10\t\"\xb2\x01\n\x0fSearchEventOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x14\n\x0cquery_string\x18\x04 \x01(\t\x12\x0b\n\x03min\x18\x05 \x01(\x03\x12\x0b\n\x03max\x18\x06 \x01(\x03\x12\r\n\x05limit\x18\x07 \x01(\x05\x12\x0e\n\x06offset\x18\x08 \x01(\x05\x12\x1d\n\x04sort\x18\t \x01(\x0b\x32\x0f.stategate.Sort\x12\r\n\x05\x61\x66ter\x18\n \x01(\x03J\x04\x08\x03\x10\x04\"r\n\x0fStreamEventOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x16\n\x0e\x63onsumer_group\x18\x03 \x01(\t\x12\x0b\n\x03key\x18\x04 \x01(\t\x12\x12\n\x05\x61\x66ter\x18\x05 \x01(\x03H\x00\x88\x01\x01\x42\x08\n\x06_after\"_\n\x07Message\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12%\n\x04\x62ody\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xa6\x01\n\x0bPeerMessage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x0c\n\x04type\x18\x04 \x01(\t\x12%\n\x04\x62ody\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06\x63laims\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04time\x18\x07 \x01(\x03\"Z\n\x11StreamMessageOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x16\n\x0e\x63onsumer_group\x18\x04 \x01(\t\"\x8f\x01\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12!\n\x06\x65ntity\x18\x02 \x01(\x0b\x32\x11.stategate.Entity\x12\'\n\x06\x63laims\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04time\x18\x04 \x01(\x03\x12\x0e\n\x06method\x18\x05 \x01(\t\x12\x10\n\x08position\x18\x06 \x01(\x03\"*\n\x06\x45vents\x12 \n\x06\x65vents\x18\x01 \x03(\x0b\x32\x10.stategate.Event\"t\n\x05\x43\x61\x63he\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\x12\'\n\x03\x65xp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\'\n\x08\x43\x61\x63heRef\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\"S\n\x05Mutex\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\'\n\x03\x65xp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampJ\x04\x08\x03\x10\x04\"x\n\nMutexLease\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\'\n\x03\x65xp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05token\x18\x05 \x01(\t\x12\x0f\n\x07\x66\x65ncing\x18\x06 \x01(\x03J\x04\x08\x03\x10\x04\"6\n\x08MutexRef\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t2\xd9\x04\n\rEntityService\x12\x62\n\x03Set\x12\x11.stategate.Entity\x1a\x16.google.protobuf.Empty\"0\x82\xd3\xe4\x93\x02*\"%/api/entity/ref/{domain}/{type}/{key}:\x01*\x12^\n\x04\x45\x64it\x12\x11.stategate.Entity\x1a\x11.stategate.Entity\"0\x82\xd3\xe4\x93\x02*2%/api/entity/ref/{domain}/{type}/{key}:\x01*\x12i\n\x06Revert\x12\x13.stategate.EventRef\x1a\x11.stategate.Entity\"7\x82\xd3\xe4\x93\x02\x31\x1a,/api/entity/ref/{domain}/{type}/{key}/revert:\x01*\x12]\n\x03Get\x12\x14.stategate.EntityRef\x1a\x11.stategate.Entity\"-\x82\xd3\xe4\x93\x02\'\x12%/api/entity/ref/{domain}/{type}/{key}\x12\x62\n\x03\x44\x65l\x12\x14.stategate.EntityRef\x1a\x16.google.protobuf.Empty\"-\x82\xd3\xe4\x93\x02\'*%/api/entity/ref/{domain}/{type}/{key}\x12V\n\x06Search\x12\x1b.stategate.SearchEntityOpts\x1a\x13.stategate.Entities\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/entity/search2\x9b\x02\n\x0c\x45ventService\x12T\n\x06Stream\x12\x1a.stategate.StreamEventOpts\x1a\x10.stategate.Event\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/events/stream0\x01\x12S\n\x06Search\x12\x1a.stategate.SearchEventOpts\x1a\x11.stategate.Events\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/events/search\x12`\n\x03Get\x12\x13.stategate.EventRef\x1a\x10.stategate.Event\"2\x82\xd3\xe4\x93\x02,\x12*/api/events/ref/{domain}/{type}/{key}/{id}2\xc4\x01\n\x0bPeerService\x12X\n\tBroadcast\x12\x12.stategate.Message\x1a\x16.google.protobuf.Empty\"\x1f\x82\xd3\xe4\x93\x02\x19\"\x14/api/peers/broadcast:\x01*\x12[\n\x06Stream\x12\x1c.stategate.StreamMessageOpts\x1a\x16.stategate.PeerMessage\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/api/peers/stream0\x01\x32\x99\x02\n\x0c\x43\x61\x63heService\x12Y\n\x03Set\x12\x10.stategate.Cache\x1a\x16.google.protobuf.Empty\"(\x82\xd3\xe4\x93\x02\"\x1a\x1d/api/cache/ref/{domain}/{key}:\x01*\x12S\n\x03Get\x12\x13.stategate.CacheRef\x1a\x10.stategate.Cache\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/cache/ref/{domain}/{key}\x12Y\n\x03\x44\x65l\x12\x13.stategate.CacheRef\x1a\x16.google.protobuf.Empty\"%\x82\xd3\xe4\x93\x02\x1f*\x1d/api/cache/ref/{domain}/{key}2\xd6\x01\n\x0cMutexService\x12^\n\x04Lock\x12\x10.stategate.Mutex\x1a\x15.stategate.MutexLease\"-\x82\xd3\xe4\x93\x02\'\"\"/api/mutex/ref/{domain}/{key}/lock:\x01*\x12\x66\n\x06Unlock\x12\x13.stategate.MutexRef\x1a\x16.google.protobuf.Empty\"/\x82\xd3\xe4\x93\x02)\"$/api/mutex/ref/{domain}/{key}/unlock:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0fstategate.proto\x12\tstategate\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"S\n\tEntityRef\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12\n\n\x02\x61t\x18\x05 \x01(\x03\"A\n\x08\x45ventRef\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\n\n\x02id\x18\x04 \x01(\t\"m\n\x06\x45ntity\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0b\n\x03key\x18\x03 \x01(\t\x12\'\n\x06values\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07version\x18\x05 \x01(\x03\"/\n\x08\x45ntities\x12#\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x11.stategate.Entity\"&\n\x04Sort\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07reverse\x18\x02 \x01(\x08\"\x8a\x01\n\x10SearchEntityOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x14\n\x0cquery_string\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x05\x12\x1d\n\x04sort\x18\t \x01(\x0b\x32\x0f.stategate.SortJ\x04\x08\x06\x10\t\">\n\rListTypesOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"8\n\tTypeCount\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"1\n\nTypeCounts\x12#\n\x05types\x18\x01 \x03(\x0b\x32\x14.stategate.TypeCount\"\xb2\x01\n\x0fSearchEventOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x14\n\x0cquery_string\x18\x04 \x01(\t\x12\x0b\n\x03min\x18\x05 \x01(\x03\x12\x0b\n\x03max\x18\x06 \x01(\x03\x12\r\n\x05limit\x18\x07 \x01(\x05\x12\x0e\n\x06offset\x18\x08 \x01(\x05\x12\x1d\n\x04sort\x18\t \x01(\x0b\x32\x0f.stategate.Sort\x12\r\n\x05\x61\x66ter\x18\n \x01(\x03J\x04\x08\x03\x10\x04\"r\n\x0fStreamEventOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x16\n\x0e\x63onsumer_group\x18\x03 \x01(\t\x12\x0b\n\x03key\x18\x04 \x01(\t\x12\x12\n\x05\x61\x66ter\x18\x05 \x01(\x03H\x00\x88\x01\x01\x42\x08\n\x06_after\"_\n\x07Message\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12%\n\x04\x62ody\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\xa6\x01\n\x0bPeerMessage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06\x64omain\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\x12\x0c\n\x04type\x18\x04 \x01(\t\x12%\n\x04\x62ody\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\'\n\x06\x63laims\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04time\x18\x07 \x01(\x03\"Z\n\x11StreamMessageOpts\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x16\n\x0e\x63onsumer_group\x18\x04 \x01(\t\"\x8f\x01\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12!\n\x06\x65ntity\x18\x02 \x01(\x0b\x32\x11.stategate.Entity\x12\'\n\x06\x63laims\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04time\x18\x04 \x01(\x03\x12\x0e\n\x06method\x18\x05 \x01(\t\x12\x10\n\x08position\x18\x06 \x01(\x03\"*\n\x06\x45vents\x12 \n\x06\x65vents\x18\x01 \x03(\x0b\x32\x10.stategate.Event\"t\n\x05\x43\x61\x63he\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.Value\x12\'\n\x03\x65xp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\'\n\x08\x43\x61\x63heRef\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\"S\n\x05Mutex\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\'\n\x03\x65xp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampJ\x04\x08\x03\x10\x04\"x\n\nMutexLease\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\'\n\x03\x65xp\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05token\x18\x05 \x01(\t\x12\x0f\n\x07\x66\x65ncing\x18\x06 \x01(\x03J\x04\x08\x03\x10\x04\"6\n\x08MutexRef\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\r\n\x05token\x18\x03 \x01(\t2\xb2\x05\n\rEntityService\x12\x62\n\x03Set\x12\x11.stategate.Entity\x1a\x16.google.protobuf.Empty\"0\x82\xd3\xe4\x93\x02*\"%/api/entity/ref/{domain}/{type}/{key}:\x01*\x12^\n\x04\x45\x64it\x12\x11.stategate.Entity\x1a\x11.stategate.Entity\"0\x82\xd3\xe4\x93\x02*2%/api/entity/ref/{domain}/{type}/{key}:\x01*\x12i\n\x06Revert\x12\x13.stategate.EventRef\x1a\x11.stategate.Entity\"7\x82\xd3\xe4\x93\x02\x31\x1a,/api/entity/ref/{domain}/{type}/{key}/revert:\x01*\x12]\n\x03Get\x12\x14.stategate.EntityRef\x1a\x11.stategate.Entity\"-\x82\xd3\xe4\x93\x02\'\x12%/api/entity/ref/{domain}/{type}/{key}\x12\x62\n\x03\x44\x65l\x12\x14.stategate.EntityRef\x1a\x16.google.protobuf.Empty\"-\x82\xd3\xe4\x93\x02\'*%/api/entity/ref/{domain}/{type}/{key}\x12V\n\x06Search\x12\x1b.stategate.SearchEntityOpts\x1a\x13.stategate.Entities\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/entity/search\x12W\n\tListTypes\x12\x18.stategate.ListTypesOpts\x1a\x15.stategate.TypeCounts\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/api/entity/types2\x9b\x02\n\x0c\x45ventService\x12T\n\x06Stream\x12\x1a.stategate.StreamEventOpts\x1a\x10.stategate.Event\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/events/stream0\x01\x12S\n\x06Search\x12\x1a.stategate.SearchEventOpts\x1a\x11.stategate.Events\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/events/search\x12`\n\x03Get\x12\x13.stategate.EventRef\x1a\x10.stategate.Event\"2\x82\xd3\xe4\x93\x02,\x12*/api/events/ref/{domain}/{type}/{key}/{id}2\xc4\x01\n\x0bPeerService\x12X\n\tBroadcast\x12\x12.stategate.Message\x1a\x16.google.protobuf.Empty\"\x1f\x82\xd3\xe4\x93\x02\x19\"\x14/api/peers/broadcast:\x01*\x12[\n\x06Stream\x12\x1c.stategate.StreamMessageOpts\x1a\x16.stategate.PeerMessage\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/api/peers/stream0\x01\x32\x99\x02\n\x0c\x43\x61\x63heService\x12Y\n\x03Set\x12\x10.stategate.Cache\x1a\x16.google.protobuf.Empty\"(\x82\xd3\xe4\x93\x02\"\x1a\x1d/api/cache/ref/{domain}/{key}:\x01*\x12S\n\x03Get\x12\x13.stategate.CacheRef\x1a\x10.stategate.Cache\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/api/cache/ref/{domain}/{key}\x12Y\n\x03\x44\x65l\x12\x13.stategate.CacheRef\x1a\x16.google.protobuf.Empty\"%\x82\xd3\xe4\x93\x02\x1f*\x1d/api/cache/ref/{domain}/{key}2\xd6\x01\n\x0cMutexService\x12^\n\x04Lock\x12\x10.stategate.Mutex\x1a\x15.stategate.MutexLease\"-\x82\xd3\xe4\x93\x02\'\"\"/api/mutex/ref/{domain}/{key}/lock:\x01*\x12\x66\n\x06Unlock\x12\x13.stategate.MutexRef\x1a\x16.google.protobuf.Empty\"/\x82\xd3\xe4\x93\x02)\"$/api/mutex/ref/{domain}/{key}/unlock:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,6 +47,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ENTITYSERVICE'].methods_by_name['Del']._serialized_options = b'\202\323\344\223\002\'*%/api/entity/ref/{domain}/{type}/{key}'
   _globals['_ENTITYSERVICE'].methods_by_name['Search']._loaded_options = None
   _globals['_ENTITYSERVICE'].methods_by_name['Search']._serialized_options = b'\202\323\344\223\002\024\022\022/api/entity/search'
+  _globals['_ENTITYSERVICE'].methods_by_name['ListTypes']._loaded_options = None
+  _globals['_ENTITYSERVICE'].methods_by_name['ListTypes']._serialized_options = b'\202\323\344\223\002\023\022\021/api/entity/types'
   _globals['_EVENTSERVICE'].methods_by_name['Stream']._loaded_options = None
   _globals['_EVENTSERVICE'].methods_by_name['Stream']._serialized_options = b'\202\323\344\223\002\024\022\022/api/events/stream'
   _globals['_EVENTSERVICE'].methods_by_name['Search']._loaded_options = None
@@ -79,38 +81,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SORT']._serialized_end=502
   _globals['_SEARCHENTITYOPTS']._serialized_start=505
   _globals['_SEARCHENTITYOPTS']._serialized_end=643
-  _globals['_SEARCHEVENTOPTS']._serialized_start=646
-  _globals['_SEARCHEVENTOPTS']._serialized_end=824
-  _globals['_STREAMEVENTOPTS']._serialized_start=826
-  _globals['_STREAMEVENTOPTS']._serialized_end=940
-  _globals['_MESSAGE']._serialized_start=942
-  _globals['_MESSAGE']._serialized_end=1037
-  _globals['_PEERMESSAGE']._serialized_start=1040
-  _globals['_PEERMESSAGE']._serialized_end=1206
-  _globals['_STREAMMESSAGEOPTS']._serialized_start=1208
-  _globals['_STREAMMESSAGEOPTS']._serialized_end=1298
-  _globals['_EVENT']._serialized_start=1301
-  _globals['_EVENT']._serialized_end=1444
-  _globals['_EVENTS']._serialized_start=1446
-  _globals['_EVENTS']._serialized_end=1488
-  _globals['_CACHE']._serialized_start=1490
-  _globals['_CACHE']._serialized_end=1606
-  _globals['_CACHEREF']._serialized_start=1608
-  _globals['_CACHEREF']._serialized_end=1647
-  _globals['_MUTEX']._serialized_start=1649
-  _globals['_MUTEX']._serialized_end=1732
-  _globals['_MUTEXLEASE']._serialized_start=1734
-  _globals['_MUTEXLEASE']._serialized_end=1854
-  _globals['_MUTEXREF']._serialized_start=1856
-  _globals['_MUTEXREF']._serialized_end=1910
-  _globals['_ENTITYSERVICE']._serialized_start=1913
-  _globals['_ENTITYSERVICE']._serialized_end=2514
-  _globals['_EVENTSERVICE']._serialized_start=2517
-  _globals['_EVENTSERVICE']._serialized_end=2800
-  _globals['_PEERSERVICE']._serialized_start=2803
-  _globals['_PEERSERVICE']._serialized_end=2999
-  _globals['_CACHESERVICE']._serialized_start=3002
-  _globals['_CACHESERVICE']._serialized_end=3283
-  _globals['_MUTEXSERVICE']._serialized_start=3286
-  _globals['_MUTEXSERVICE']._serialized_end=3500
+  _globals['_LISTTYPESOPTS']._serialized_start=645
+  _globals['_LISTTYPESOPTS']._serialized_end=707
+  _globals['_TYPECOUNT']._serialized_start=709
+  _globals['_TYPECOUNT']._serialized_end=765
+  _globals['_TYPECOUNTS']._serialized_start=767
+  _globals['_TYPECOUNTS']._serialized_end=816
+  _globals['_SEARCHEVENTOPTS']._serialized_start=819
+  _globals['_SEARCHEVENTOPTS']._serialized_end=997
+  _globals['_STREAMEVENTOPTS']._serialized_start=999
+  _globals['_STREAMEVENTOPTS']._serialized_end=1113
+  _globals['_MESSAGE']._serialized_start=1115
+  _globals['_MESSAGE']._serialized_end=1210
+  _globals['_PEERMESSAGE']._serialized_start=1213
+  _globals['_PEERMESSAGE']._serialized_end=1379
+  _globals['_STREAMMESSAGEOPTS']._serialized_start=1381
+  _globals['_STREAMMESSAGEOPTS']._serialized_end=1471
+  _globals['_EVENT']._serialized_start=1474
+  _globals['_EVENT']._serialized_end=1617
+  _globals['_EVENTS']._serialized_start=1619
+  _globals['_EVENTS']._serialized_end=1661
+  _globals['_CACHE']._serialized_start=1663
+  _globals['_CACHE']._serialized_end=1779
+  _globals['_CACHEREF']._serialized_start=1781
+  _globals['_CACHEREF']._serialized_end=1820
+  _globals['_MUTEX']._serialized_start=1822
+  _globals['_MUTEX']._serialized_end=1905
+  _globals['_MUTEXLEASE']._serialized_start=1907
+  _globals['_MUTEXLEASE']._serialized_end=2027
+  _globals['_MUTEXREF']._serialized_start=2029
+  _globals['_MUTEXREF']._serialized_end=2083
+  _globals['_ENTITYSERVICE']._serialized_start=2086
+  _globals['_ENTITYSERVICE']._serialized_end=2776
+  _globals['_EVENTSERVICE']._serialized_start=2779
+  _globals['_EVENTSERVICE']._serialized_end=3062
+  _globals['_PEERSERVICE']._serialized_start=3065
+  _globals['_PEERSERVICE']._serialized_end=3261
+  _globals['_CACHESERVICE']._serialized_start=3264
+  _globals['_CACHESERVICE']._serialized_end=3545
+  _globals['_MUTEXSERVICE']._serialized_start=3548
+  _globals['_MUTEXSERVICE']._serialized_end=3762
 # @@protoc_insertion_point(module_scope)

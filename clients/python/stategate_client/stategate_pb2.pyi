@@ -82,6 +82,32 @@ class SearchEntityOpts(_message.Message):
     sort: Sort
     def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., query_string: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., sort: _Optional[_Union[Sort, _Mapping]] = ...) -> None: ...
 
+class ListTypesOpts(_message.Message):
+    __slots__ = ("domain", "limit", "offset")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    limit: int
+    offset: int
+    def __init__(self, domain: _Optional[str] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class TypeCount(_message.Message):
+    __slots__ = ("domain", "type", "count")
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    domain: str
+    type: str
+    count: int
+    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class TypeCounts(_message.Message):
+    __slots__ = ("types",)
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    types: _containers.RepeatedCompositeFieldContainer[TypeCount]
+    def __init__(self, types: _Optional[_Iterable[_Union[TypeCount, _Mapping]]] = ...) -> None: ...
+
 class SearchEventOpts(_message.Message):
     __slots__ = ("domain", "type", "query_string", "min", "max", "limit", "offset", "sort", "after")
     DOMAIN_FIELD_NUMBER: _ClassVar[int]

@@ -68,6 +68,11 @@ class EntityServiceStub:
                 request_serializer=stategate__pb2.SearchEntityOpts.SerializeToString,
                 response_deserializer=stategate__pb2.Entities.FromString,
                 _registered_method=True)
+        self.ListTypes = channel.unary_unary(
+                '/stategate.EntityService/ListTypes',
+                request_serializer=stategate__pb2.ListTypesOpts.SerializeToString,
+                response_deserializer=stategate__pb2.TypeCounts.FromString,
+                _registered_method=True)
 
 
 class EntityServiceServicer:
@@ -131,6 +136,15 @@ class EntityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListTypes(self, request, context):
+        """ListTypes lists the domains and types that hold live (not deleted) entities, each with how many,
+        ordered by domain, then type (code point order): what a browser of the data (the console) starts from.
+        The response policy decides each pair on its own; a denied pair is left out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EntityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -163,6 +177,11 @@ def add_EntityServiceServicer_to_server(servicer, server):
                     servicer.Search,
                     request_deserializer=stategate__pb2.SearchEntityOpts.FromString,
                     response_serializer=stategate__pb2.Entities.SerializeToString,
+            ),
+            'ListTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTypes,
+                    request_deserializer=stategate__pb2.ListTypesOpts.FromString,
+                    response_serializer=stategate__pb2.TypeCounts.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -330,6 +349,33 @@ class EntityService:
             '/stategate.EntityService/Search',
             stategate__pb2.SearchEntityOpts.SerializeToString,
             stategate__pb2.Entities.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stategate.EntityService/ListTypes',
+            stategate__pb2.ListTypesOpts.SerializeToString,
+            stategate__pb2.TypeCounts.FromString,
             options,
             channel_credentials,
             insecure,

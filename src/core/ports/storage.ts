@@ -1,5 +1,5 @@
 import type { Filter, SortSpec } from '../filter/ast.js';
-import type { Entity, EntityKey, Event, EventRef, JsonObject } from '../model.js';
+import type { Entity, EntityKey, Event, EventRef, JsonObject, TypeCount } from '../model.js';
 
 /**
  * One mutation of one entity, as core hands it to storage. The provider runs it in a transaction:
@@ -37,6 +37,14 @@ export interface EntityQuery {
   filter: Filter | null;
   /** null = by key ascending. */
   sort: SortSpec | null;
+  limit: number;
+  offset: number;
+}
+
+/** Domains and types holding live entities, by domain then type (code point order). */
+export interface TypeQuery {
+  /** null = every domain. */
+  domain: string | null;
   limit: number;
   offset: number;
 }
@@ -80,6 +88,11 @@ export interface StorageProvider {
   getEvent(ref: EventRef): Promise<Event | null>;
   searchEntities(query: EntityQuery): Promise<Entity[]>;
   searchEvents(query: EventQuery): Promise<Event[]>;
+  /**
+   * The (domain, type) pairs that hold at least one live (not deleted) entity, each with its count of live
+   * entities, ordered by domain then type in code point order, paged by limit and offset.
+   */
+  listTypes(query: TypeQuery): Promise<TypeCount[]>;
   /**
    * Up to `limit` events with position > after, in position order. Contract (G4): once an event at
    * position P has been returned, no event below P can ever be returned by a later call.

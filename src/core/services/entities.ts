@@ -12,9 +12,11 @@ import type {
   Event,
   EventRef,
   JsonObject,
+  ListTypesOpts,
   SearchEntityOpts,
+  TypeCount,
 } from '../model.js';
-import type { EntityQuery, StorageProvider, WriteIntent } from '../ports/storage.js';
+import type { EntityQuery, StorageProvider, TypeQuery, WriteIntent } from '../ports/storage.js';
 import type { EventHub } from '../stream/event-hub.js';
 import {
   nonNegativeInt,
@@ -62,6 +64,14 @@ export class EntityService {
       type: requireName('type', opts.type),
       filter: parseFilter(opts.queryString, 'entities'),
       sort: parseSort(opts.sort, 'entities'),
+      limit: searchLimit(opts.limit, this.deps.limits.searchLimitCap),
+      offset: nonNegativeInt('offset', opts.offset),
+    };
+  }
+
+  validateListTypes(opts: ListTypesOpts): TypeQuery {
+    return {
+      domain: opts.domain === undefined || opts.domain === '' ? null : requireName('domain', opts.domain),
       limit: searchLimit(opts.limit, this.deps.limits.searchLimitCap),
       offset: nonNegativeInt('offset', opts.offset),
     };
@@ -118,6 +128,10 @@ export class EntityService {
 
   search(query: EntityQuery): Promise<Entity[]> {
     return this.deps.storage.searchEntities(query);
+  }
+
+  listTypes(query: TypeQuery): Promise<TypeCount[]> {
+    return this.deps.storage.listTypes(query);
   }
 
   private async write(

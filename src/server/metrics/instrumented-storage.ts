@@ -15,6 +15,7 @@ const OPERATIONS: readonly TimedOperation[] = [
   'getEvent',
   'searchEntities',
   'searchEvents',
+  'listTypes',
   'readLog',
   'headPosition',
   'close',

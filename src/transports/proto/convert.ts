@@ -104,6 +104,16 @@ export function coreSearchEntityOpts(msg: pb.SearchEntityOpts): core.SearchEntit
   };
 }
 
+/** An empty `domain` = every domain; `limit` passes as given. */
+export function coreListTypesOpts(msg: pb.ListTypesOpts): core.ListTypesOpts {
+  const domain = optionalString(msg.domain);
+  return {
+    limit: msg.limit,
+    ...(domain !== undefined && { domain }),
+    ...(msg.offset !== 0 && { offset: msg.offset }),
+  };
+}
+
 /** `min` / `max` / `after` 0 = no bound; `limit` passes as given. */
 export function coreSearchEventOpts(msg: pb.SearchEventOpts): core.SearchEventOpts {
   const queryString = optionalString(msg.queryString);
@@ -205,6 +215,12 @@ export function protoEntity(entity: core.Entity): pb.Entity {
 
 export function protoEntities(entities: readonly core.Entity[]): pb.Entities {
   return create(pb.EntitiesSchema, { entities: entities.map(protoEntity) });
+}
+
+export function protoTypeCounts(types: readonly core.TypeCount[]): pb.TypeCounts {
+  return create(pb.TypeCountsSchema, {
+    types: types.map((t) => ({ domain: t.domain, type: t.type, count: numberToInt64(t.count) })),
+  });
 }
 
 export function protoEvent(event: core.Event): pb.Event {

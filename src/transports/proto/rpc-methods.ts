@@ -9,6 +9,7 @@ import {
   coreEntityInput,
   coreEntityRef,
   coreEventRef,
+  coreListTypesOpts,
   coreMessage,
   coreMutexRef,
   coreMutexRequest,
@@ -24,6 +25,7 @@ import {
   protoEvents,
   protoMutexLease,
   protoPeerMessage,
+  protoTypeCounts,
 } from './convert.js';
 
 interface RpcBase<I extends DescMessage, O extends DescMessage> {
@@ -147,6 +149,9 @@ export const rpcMethods = {
   }),
   [Method.entitySearch]: unary(EntityService.method.search, async (api, ctx, req) =>
     protoEntities(await api.entities.search(ctx, coreSearchEntityOpts(req))),
+  ),
+  [Method.entityListTypes]: unary(EntityService.method.listTypes, async (api, ctx, req) =>
+    protoTypeCounts(await api.entities.listTypes(ctx, coreListTypesOpts(req))),
   ),
   [Method.eventStream]: serverStreaming(EventService.method.stream, async (api, ctx, req) =>
     mapSubscription(await api.events.stream(ctx, coreStreamEventOpts(req)), protoEvent),

@@ -33,6 +33,7 @@ export const OPERATIONS: Readonly<Record<Rpc, Operation>> = {
   '/stategate.EntityService/Get': { kind: 'query', field: 'getEntity', input: 'EntityRefInput' },
   '/stategate.EntityService/Del': { kind: 'mutation', field: 'delEntity', input: 'EntityRefInput' },
   '/stategate.EntityService/Search': { kind: 'query', field: 'searchEntities', input: 'SearchEntityOpts' },
+  '/stategate.EntityService/ListTypes': { kind: 'query', field: 'listTypes', input: 'ListTypesOpts' },
   '/stategate.EventService/Stream': { kind: 'subscription', field: 'streamEvents', input: 'StreamEventOpts' },
   '/stategate.EventService/Search': { kind: 'query', field: 'searchEvents', input: 'SearchEventOpts' },
   '/stategate.EventService/Get': { kind: 'query', field: 'getEvent', input: 'EventRefInput' },

@@ -43,6 +43,7 @@ const E_REVERT = '/stategate.EntityService/Revert';
 const E_GET = '/stategate.EntityService/Get';
 const E_DEL = '/stategate.EntityService/Del';
 const E_SEARCH = '/stategate.EntityService/Search';
+const E_TYPES = '/stategate.EntityService/ListTypes';
 const EV_STREAM = '/stategate.EventService/Stream';
 const EV_SEARCH = '/stategate.EventService/Search';
 const EV_GET = '/stategate.EventService/Get';
@@ -539,6 +540,42 @@ export const scenarios: Scenario[] = [
       logic: ['c', 'd'],
       exists: [],
       otherType: ok({ entities: [] }),
+    },
+  },
+  {
+    name: 'EntityService.ListTypes: the types holding live entities, with counts, paged; bad options refused',
+    async run(t, { ns }) {
+      for (const [type, key] of [
+        ['user', 'b'],
+        ['order', 'x'],
+        ['user', 'a'],
+        ['gone', 'g'],
+      ] as const) {
+        await t.call(E_SET, { domain: ns, type, key, values: {} });
+      }
+      await t.call(E_DEL, { domain: ns, type: 'gone', key: 'g' });
+      const list = (opts: JsonObject) => t.call(E_TYPES, { domain: ns, limit: 10, ...opts });
+      return {
+        all: await list({}),
+        page: await list({ limit: 1, offset: 1 }),
+        otherDomain: await list({ domain: `${ns}-none` }),
+        zeroLimit: await list({ limit: 0 }),
+        negativeOffset: await list({ offset: -1 }),
+        spaceDomain: await list({ domain: 'a b' }),
+      };
+    },
+    expected: {
+      all: ok({
+        types: [
+          { domain: '$NS', type: 'order', count: '1' },
+          { domain: '$NS', type: 'user', count: '2' },
+        ],
+      }),
+      page: ok({ types: [{ domain: '$NS', type: 'user', count: '2' }] }),
+      otherDomain: ok({ types: [] }),
+      zeroLimit: err('INVALID_ARGUMENT'),
+      negativeOffset: err('INVALID_ARGUMENT'),
+      spaceDomain: err('INVALID_ARGUMENT'),
     },
   },
   {

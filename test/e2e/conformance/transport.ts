@@ -24,6 +24,7 @@ export type UnaryRpc =
   | '/stategate.EntityService/Get'
   | '/stategate.EntityService/Del'
   | '/stategate.EntityService/Search'
+  | '/stategate.EntityService/ListTypes'
   | '/stategate.EventService/Search'
   | '/stategate.EventService/Get'
   | '/stategate.PeerService/Broadcast'

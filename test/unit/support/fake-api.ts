@@ -124,6 +124,18 @@ export function createFakeApi() {
         record('entities.search', ctx, opts);
         return [...entities.values()].filter((e) => e.domain === opts.domain && e.type === opts.type);
       },
+      async listTypes(ctx, opts) {
+        record('entities.listTypes', ctx, opts);
+        const counts = new Map<string, { domain: string; type: string; count: number }>();
+        for (const e of entities.values()) {
+          if (opts.domain !== undefined && e.domain !== opts.domain) continue;
+          const id = JSON.stringify([e.domain, e.type]);
+          const pair = counts.get(id) ?? { domain: e.domain, type: e.type, count: 0 };
+          pair.count += 1;
+          counts.set(id, pair);
+        }
+        return [...counts.values()];
+      },
     },
     events: {
       async stream(ctx, opts) {

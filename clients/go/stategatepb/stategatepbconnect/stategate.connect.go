@@ -66,6 +66,8 @@ const (
 	EntityServiceDelProcedure = "/stategate.EntityService/Del"
 	// EntityServiceSearchProcedure is the fully-qualified name of the EntityService's Search RPC.
 	EntityServiceSearchProcedure = "/stategate.EntityService/Search"
+	// EntityServiceListTypesProcedure is the fully-qualified name of the EntityService's ListTypes RPC.
+	EntityServiceListTypesProcedure = "/stategate.EntityService/ListTypes"
 	// EventServiceStreamProcedure is the fully-qualified name of the EventService's Stream RPC.
 	EventServiceStreamProcedure = "/stategate.EventService/Stream"
 	// EventServiceSearchProcedure is the fully-qualified name of the EventService's Search RPC.
@@ -115,6 +117,10 @@ type EntityServiceClient interface {
 	Del(context.Context, *connect.Request[stategatepb.EntityRef]) (*connect.Response[emptypb.Empty], error)
 	// Search queries the current state of entities of one domain and type.
 	Search(context.Context, *connect.Request[stategatepb.SearchEntityOpts]) (*connect.Response[stategatepb.Entities], error)
+	// ListTypes lists the domains and types that hold live (not deleted) entities, each with how many,
+	// ordered by domain, then type (code point order): what a browser of the data (the console) starts from.
+	// The response policy decides each pair on its own; a denied pair is left out.
+	ListTypes(context.Context, *connect.Request[stategatepb.ListTypesOpts]) (*connect.Response[stategatepb.TypeCounts], error)
 }
 
 // NewEntityServiceClient constructs a client for the stategate.EntityService service. By default,
@@ -164,17 +170,24 @@ func NewEntityServiceClient(httpClient connect.HTTPClient, baseURL string, opts 
 			connect.WithSchema(entityServiceMethods.ByName("Search")),
 			connect.WithClientOptions(opts...),
 		),
+		listTypes: connect.NewClient[stategatepb.ListTypesOpts, stategatepb.TypeCounts](
+			httpClient,
+			baseURL+EntityServiceListTypesProcedure,
+			connect.WithSchema(entityServiceMethods.ByName("ListTypes")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // entityServiceClient implements EntityServiceClient.
 type entityServiceClient struct {
-	set    *connect.Client[stategatepb.Entity, emptypb.Empty]
-	edit   *connect.Client[stategatepb.Entity, stategatepb.Entity]
-	revert *connect.Client[stategatepb.EventRef, stategatepb.Entity]
-	get    *connect.Client[stategatepb.EntityRef, stategatepb.Entity]
-	del    *connect.Client[stategatepb.EntityRef, emptypb.Empty]
-	search *connect.Client[stategatepb.SearchEntityOpts, stategatepb.Entities]
+	set       *connect.Client[stategatepb.Entity, emptypb.Empty]
+	edit      *connect.Client[stategatepb.Entity, stategatepb.Entity]
+	revert    *connect.Client[stategatepb.EventRef, stategatepb.Entity]
+	get       *connect.Client[stategatepb.EntityRef, stategatepb.Entity]
+	del       *connect.Client[stategatepb.EntityRef, emptypb.Empty]
+	search    *connect.Client[stategatepb.SearchEntityOpts, stategatepb.Entities]
+	listTypes *connect.Client[stategatepb.ListTypesOpts, stategatepb.TypeCounts]
 }
 
 // Set calls stategate.EntityService.Set.
@@ -207,6 +220,11 @@ func (c *entityServiceClient) Search(ctx context.Context, req *connect.Request[s
 	return c.search.CallUnary(ctx, req)
 }
 
+// ListTypes calls stategate.EntityService.ListTypes.
+func (c *entityServiceClient) ListTypes(ctx context.Context, req *connect.Request[stategatepb.ListTypesOpts]) (*connect.Response[stategatepb.TypeCounts], error) {
+	return c.listTypes.CallUnary(ctx, req)
+}
+
 // EntityServiceHandler is an implementation of the stategate.EntityService service.
 type EntityServiceHandler interface {
 	// Set replaces the current values of an entity (creating it if needed), appends the change to the
@@ -234,6 +252,10 @@ type EntityServiceHandler interface {
 	Del(context.Context, *connect.Request[stategatepb.EntityRef]) (*connect.Response[emptypb.Empty], error)
 	// Search queries the current state of entities of one domain and type.
 	Search(context.Context, *connect.Request[stategatepb.SearchEntityOpts]) (*connect.Response[stategatepb.Entities], error)
+	// ListTypes lists the domains and types that hold live (not deleted) entities, each with how many,
+	// ordered by domain, then type (code point order): what a browser of the data (the console) starts from.
+	// The response policy decides each pair on its own; a denied pair is left out.
+	ListTypes(context.Context, *connect.Request[stategatepb.ListTypesOpts]) (*connect.Response[stategatepb.TypeCounts], error)
 }
 
 // NewEntityServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -279,6 +301,12 @@ func NewEntityServiceHandler(svc EntityServiceHandler, opts ...connect.HandlerOp
 		connect.WithSchema(entityServiceMethods.ByName("Search")),
 		connect.WithHandlerOptions(opts...),
 	)
+	entityServiceListTypesHandler := connect.NewUnaryHandler(
+		EntityServiceListTypesProcedure,
+		svc.ListTypes,
+		connect.WithSchema(entityServiceMethods.ByName("ListTypes")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/stategate.EntityService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case EntityServiceSetProcedure:
@@ -293,6 +321,8 @@ func NewEntityServiceHandler(svc EntityServiceHandler, opts ...connect.HandlerOp
 			entityServiceDelHandler.ServeHTTP(w, r)
 		case EntityServiceSearchProcedure:
 			entityServiceSearchHandler.ServeHTTP(w, r)
+		case EntityServiceListTypesProcedure:
+			entityServiceListTypesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -324,6 +354,10 @@ func (UnimplementedEntityServiceHandler) Del(context.Context, *connect.Request[s
 
 func (UnimplementedEntityServiceHandler) Search(context.Context, *connect.Request[stategatepb.SearchEntityOpts]) (*connect.Response[stategatepb.Entities], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("stategate.EntityService.Search is not implemented"))
+}
+
+func (UnimplementedEntityServiceHandler) ListTypes(context.Context, *connect.Request[stategatepb.ListTypesOpts]) (*connect.Response[stategatepb.TypeCounts], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("stategate.EntityService.ListTypes is not implemented"))
 }
 
 // EventServiceClient is a client for the stategate.EventService service.

@@ -1,14 +1,22 @@
 import type { Collection, Db, MongoClient, ReadConcernLevel } from 'mongodb';
 import { alreadyExists, StategateError, unavailable } from '../../../core/errors.js';
-import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
+import type { Entity, EntityKey, Event, EventRef, TypeCount } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
-import type { EntityHead, EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
+import type {
+  EntityHead,
+  EntityQuery,
+  EventQuery,
+  StorageProvider,
+  TypeQuery,
+  WriteIntent,
+} from '../../../core/ports/storage.js';
 import { planWrite } from '../../../core/write-plan.js';
 import { guardedRead } from '../failures.js';
 import { connect } from './connection.js';
 import { type EventDoc, entityKey, entityOfEvent, eventKey, headOfEvent, toEvent, toLong } from './documents.js';
 import { ensureIndexes } from './indexes.js';
 import { LatestVersions } from './latest-version.js';
+import { listTypes } from './list-types.js';
 import { searchEntities, searchEvents } from './search.js';
 
 export interface MongoStorageOptions {
@@ -365,6 +373,10 @@ class MongoStorage implements StorageProvider {
 
   async searchEvents(query: EventQuery): Promise<Event[]> {
     return this.read(() => searchEvents(this.committed, query));
+  }
+
+  async listTypes(query: TypeQuery): Promise<TypeCount[]> {
+    return this.read(() => listTypes(this.committed, query));
   }
 
   async readLog(after: number, limit: number): Promise<Event[]> {

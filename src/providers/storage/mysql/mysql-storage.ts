@@ -1,11 +1,12 @@
 import mysql, { type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import { StategateError, unavailable } from '../../../core/errors.js';
-import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
+import type { Entity, EntityKey, Event, EventRef, TypeCount } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
-import type { EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
+import type { EntityQuery, EventQuery, StorageProvider, TypeQuery, WriteIntent } from '../../../core/ports/storage.js';
 import { redactUrl } from '../../redact-url.js';
 import { type BatchOutcome, BatchQueue } from '../batch-queue.js';
 import { batchFailure, guardedRead } from '../failures.js';
+import { listTypes } from './list-types.js';
 import { migrate } from './migrations.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, toEntity, toEvent } from './rows.js';
 import { searchEntities, searchEvents } from './search.js';
@@ -223,6 +224,10 @@ class MysqlStorage implements StorageProvider {
 
   async searchEvents(query: EventQuery): Promise<Event[]> {
     return this.read(() => searchEvents(this.pool, query, this.queryTimeoutMs));
+  }
+
+  async listTypes(query: TypeQuery): Promise<TypeCount[]> {
+    return this.read(() => listTypes(this.pool, query, this.queryTimeoutMs));
   }
 
   async readLog(after: number, limit: number): Promise<Event[]> {

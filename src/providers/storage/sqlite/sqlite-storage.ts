@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
 import { StategateError, unavailable } from '../../../core/errors.js';
-import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
+import type { Entity, EntityKey, Event, EventRef, TypeCount } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
-import type { EntityQuery, EventQuery, StorageProvider, WriteIntent } from '../../../core/ports/storage.js';
+import type { EntityQuery, EventQuery, StorageProvider, TypeQuery, WriteIntent } from '../../../core/ports/storage.js';
 import { openDatabase } from './database.js';
 import { GroupCommitter } from './group-commit.js';
+import { createTypeLister } from './list-types.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, keyParams, toEntity, toEvent } from './rows.js';
 import { SqliteSearch } from './search.js';
 import { createBatchWriter } from './write-batch.js';
@@ -39,6 +40,7 @@ class SqliteStorage implements StorageProvider {
   private readonly writer: GroupCommitter<WriteIntent, Event>;
   private readonly search: SqliteSearch;
   private readonly statements: ReturnType<typeof prepareReads>;
+  private readonly types: ReturnType<typeof createTypeLister>;
   private closed = false;
 
   constructor(
@@ -49,6 +51,7 @@ class SqliteStorage implements StorageProvider {
     this.writer = new GroupCommitter(createBatchWriter(db), maxBatch, logger);
     this.search = new SqliteSearch(db);
     this.statements = prepareReads(db);
+    this.types = createTypeLister(db);
   }
 
   append(intent: WriteIntent): Promise<Event> {
@@ -107,6 +110,10 @@ class SqliteStorage implements StorageProvider {
 
   async searchEvents(query: EventQuery): Promise<Event[]> {
     return this.read(() => this.search.events(query));
+  }
+
+  async listTypes(query: TypeQuery): Promise<TypeCount[]> {
+    return this.read(() => this.types(query));
   }
 
   async readLog(after: number, limit: number): Promise<Event[]> {
