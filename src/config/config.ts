@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { Limits } from '../core/limits.js';
 import { envSchema } from './env-schema.js';
+import { loadTracingConfig, type TracingConfig, TracingConfigError } from './tracing-config.js';
 
 export type StorageConfig =
   | { name: 'sqlite'; path: string }
@@ -58,6 +59,8 @@ export interface Config {
   network: NetworkLimits;
   /** The metrics and profiling port; null when off. */
   metrics: MetricsConfig | null;
+  /** OpenTelemetry traces, from the standard OTEL_* variables; null when off. */
+  tracing: TracingConfig | null;
 }
 
 export interface MetricsConfig {
@@ -324,8 +327,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxInFlight: e.STATEGATE_MAX_IN_FLIGHT,
     },
     metrics: metricsConfig(e, protectedMode ? '127.0.0.1' : (e.STATEGATE_HOST ?? '0.0.0.0')),
+    tracing: tracingConfig(merged),
   };
   return deepFreeze(config);
+}
+
+function tracingConfig(env: Readonly<Record<string, string | undefined>>): TracingConfig | null {
+  try {
+    return loadTracingConfig(env);
+  } catch (err) {
+    if (err instanceof TracingConfigError) throw new ConfigError(`invalid configuration: ${err.message}`);
+    throw err;
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { JsonObject } from './model.js';
 import type { AccessPolicy, CallContext, PolicyInput } from './ports/access.js';
 import { type Logger, silentLogger } from './ports/logger.js';
 import { type Metrics, noMetrics } from './ports/metrics.js';
+import { noTracer, type Tracer } from './ports/tracer.js';
 
 /** The longest a timer can wait (2^31-1 ms); a token valid for longer is re-checked then. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -23,6 +24,7 @@ export class Guard {
     limits: AdmissionLimits = unlimitedAdmission,
     private readonly logger: Logger = silentLogger,
     private readonly metrics: Metrics = noMetrics,
+    private readonly tracer: Tracer = noTracer,
   ) {
     this.admission = new Admission(limits);
   }
@@ -56,7 +58,10 @@ export class Guard {
         const { input, claims } = await this.admit(method, ctx, validate);
         const response = await run(input, claims);
         const policyInput = this.policyInput(method, ctx, claims, input);
-        if (!(await this.allowResponse({ ...policyInput, response }))) {
+        const allowed = await this.tracer.stage('policy.response', { items: 1 }, () =>
+          this.allowResponse({ ...policyInput, response }),
+        );
+        if (!allowed) {
           throw new StategateError('PERMISSION_DENIED', `response policy denied ${method}`);
         }
         return response;
@@ -76,7 +81,9 @@ export class Guard {
         const { input, claims } = await this.admit(method, ctx, validate);
         const items = await run(input, claims);
         const policyInput = this.policyInput(method, ctx, claims, input);
-        const allowed = await Promise.all(items.map((response) => this.allowResponse({ ...policyInput, response })));
+        const allowed = await this.tracer.stage('policy.response', { items: items.length }, () =>
+          Promise.all(items.map((response) => this.allowResponse({ ...policyInput, response }))),
+        );
         return items.filter((_, i) => allowed[i]);
       }),
     );
@@ -126,8 +133,13 @@ export class Guard {
     });
   }
 
-  /** Runs one call and reports it: method, transport, outcome code and duration, whatever the transport. */
-  private async measured<T>(method: string, ctx: CallContext, call: () => Promise<T>): Promise<T> {
+  /** Runs one call in its trace span and reports it: method, transport, outcome code and duration. */
+  private measured<T>(method: string, ctx: CallContext, call: () => Promise<T>): Promise<T> {
+    const attributes = { 'rpc.method': method, 'stategate.transport': ctx.transport };
+    return this.tracer.call(method, attributes, ctx.metadata, () => this.reported(method, ctx, call));
+  }
+
+  private async reported<T>(method: string, ctx: CallContext, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
     let code = 'OK';
     try {
@@ -147,10 +159,11 @@ export class Guard {
     ctx: CallContext,
     validate: () => I,
   ): Promise<{ input: I; claims: JsonObject }> {
-    const claims = await this.authenticate(ctx);
+    const claims = await this.tracer.stage('authenticate', {}, () => this.authenticate(ctx));
     this.admission.charge(Admission.principal(ctx, claims));
     const input = validate();
-    if (!(await this.allowRequest(this.policyInput(method, ctx, claims, input)))) {
+    const policyInput = this.policyInput(method, ctx, claims, input);
+    if (!(await this.tracer.stage('policy.request', {}, () => this.allowRequest(policyInput)))) {
       throw new StategateError('PERMISSION_DENIED', `request policy denied ${method}`);
     }
     return { input, claims };

@@ -20,6 +20,7 @@ import { isOverflow } from './network/connection-gate.js';
 import { reloadTls } from './network/tls-reload.js';
 import { createOnePort } from './one-port.js';
 import { sendLiveness, sendReadiness } from './probes.js';
+import { createTracing } from './tracing/index.js';
 
 export const GRAPHQL_PATH = '/api/graphql';
 
@@ -45,9 +46,10 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   // Policies compile first: a policy that cannot load stops the server before any database is opened.
   const access = await createAccessPolicy(config, logger.child({ component: 'policy' }));
   const operations = createOperationsMetrics(config.metrics, logger.child({ component: 'metrics' }));
+  const tracing = createTracing(config.tracing, logger.child({ component: 'tracing' }));
   const rawStorage = await createStorage(config.storage, logger.child({ component: 'storage' }));
-  const storage = operations.instrument(rawStorage);
-  const bus = await createBus(config.channel, logger.child({ component: 'bus' }));
+  const storage = operations.instrument(tracing.storage(rawStorage));
+  const bus = tracing.bus(await createBus(config.channel, logger.child({ component: 'bus' })));
   const { cache, mutex } = await createCacheAndMutex(config.cache, logger.child({ component: 'cache' }));
   const stategate = await createStategate({
     storage,
@@ -60,6 +62,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     limits: config.limits,
     logger: logger.child({ component: 'core' }),
     metrics: operations.metrics,
+    tracer: tracing.tracer,
   });
 
   const api = observeApi(stategate.api);
@@ -116,8 +119,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
    * (see refuseEarly), then the transport.
    */
   function route(req: IncomingMessage, res: ServerResponse): void {
-    // One log line per request, written when it ends (server/logging/request-log.ts).
-    requestLog(req, res, () => serve(req, res));
+    // One trace span (when tracing is on) and one log line per request, both ended when it ends.
+    tracing.serve(req, res, (finish) => requestLog(req, res, () => serve(req, res), finish));
   }
 
   function serve(req: IncomingMessage, res: ServerResponse): void {
@@ -236,6 +239,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       // instead of waiting for their keep-alive timeout.
       port.http1.closeIdleConnections();
       await stopped;
+      // Last: the spans of the requests answered during the drain are exported too.
+      await tracing.close();
     })();
     return closing;
   };

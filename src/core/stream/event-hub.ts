@@ -7,6 +7,7 @@ import type { BusProvider, Unsubscribe } from '../ports/bus.js';
 import type { Logger } from '../ports/logger.js';
 import { type Metrics, noMetrics } from '../ports/metrics.js';
 import type { StorageProvider } from '../ports/storage.js';
+import { noTracer, type Tracer } from '../ports/tracer.js';
 import { Fanout, type Subscriber } from './fanout.js';
 import { Outbox, type OutboxObserver, shuttingDown } from './outbox.js';
 import { streamObserver } from './stream-metrics.js';
@@ -63,6 +64,7 @@ export class EventHub {
     private readonly limits: Limits,
     private readonly logger: Logger,
     private readonly metrics: Metrics = noMetrics,
+    private readonly tracer: Tracer = noTracer,
   ) {
     this.observer = streamObserver(metrics, 'events');
     this.fanout = new Fanout((group, id) => this.bus.claim(`events:${group}:${id}`, CLAIM_TTL_MS, this.owner));
@@ -82,8 +84,11 @@ export class EventHub {
   committed(event: Event): void {
     this.metrics.count('eventsAppended');
     this.wake();
-    this.bus
-      .publish(EVENTS_TOPIC, String(event.position))
+    // The broadcast stage: local streams are woken above; the span covers the hint to the other instances.
+    this.tracer
+      .stage('broadcast', { 'stategate.position': event.position }, () =>
+        this.bus.publish(EVENTS_TOPIC, String(event.position)),
+      )
       .then(() => this.metrics.count('busPublished', { topic: 'events' }))
       .catch((err) => {
         // The hint is only a fast path: other instances still find the event by polling the log.

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/ports/logger.js';
+import { activeTraceId } from '../tracing/active-trace.js';
 import { requestIdFrom, traceIdFrom } from './request-id.js';
 import { type RequestRecord, runWithRecord } from './request-record.js';
 import { codeFromHttpStatus, watchWireCode } from './response-code.js';
@@ -7,18 +8,32 @@ import { codeFromHttpStatus, watchWireCode } from './response-code.js';
 /** Paths whose requests are logged at debug: probes poll every few seconds and would drown the rest. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
+/** How a request ended, as its log line says it (for the request's trace span). */
+export interface RequestEnd {
+  transport: string;
+  method: string;
+  code: string;
+  status: number | undefined;
+}
+
 /**
  * One log line per request of the port, written when its response ends — for a stream, when the stream
  * ends, with how it ended — on every HTTP transport (REST, GraphQL over HTTP and SSE, gRPC, gRPC-Web,
  * Connect). `transportOf` names the request's transport from its path and headers.
  */
 export function createRequestLog(logger: Logger, transportOf: (req: IncomingMessage, path: string) => string) {
-  return function track(req: IncomingMessage, res: ServerResponse, serve: () => void): void {
+  return function track(
+    req: IncomingMessage,
+    res: ServerResponse,
+    serve: () => void,
+    onEnd?: (end: RequestEnd) => void,
+  ): void {
     const started = process.hrtime.bigint();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const record: RequestRecord = {
       requestId: requestIdFrom(req.headers['x-request-id']),
-      traceId: traceIdFrom(req.headers.traceparent),
+      // The trace this server records the request in (when tracing is on), else the one the client named.
+      traceId: activeTraceId() ?? traceIdFrom(req.headers.traceparent),
       transport: transportOf(req, path),
       methods: new Set(),
     };
@@ -51,6 +66,7 @@ export function createRequestLog(logger: Logger, transportOf: (req: IncomingMess
       };
       const level = QUIET_PATHS.has(path) ? 'debug' : 'info';
       logger[level](line, record.stream ? 'stream ended' : 'request');
+      onEnd?.({ transport: line.transport, method: line.method, code, status });
     });
     runWithRecord(record, serve);
   };
