@@ -103,7 +103,9 @@ it('counts open streams per principal and frees them when a stream closes', asyn
 });
 
 it('ends a stream UNAUTHENTICATED, resumable, when the token expires, and frees its slot', async () => {
-  const exp = Math.floor(Date.now() / 1000) + 1;
+  // Two seconds ahead (whole seconds, as `exp` is): one could be a few ms away, and the set below then
+  // lands after the expiry on a busy machine.
+  const exp = Math.floor(Date.now() / 1000) + 2;
   const { api } = await start(
     { authenticate: async () => ({ sub: 'alice', exp }) },
     { ...unlimited, streamsPerPrincipal: 1 },
