@@ -5,6 +5,7 @@ import { createGraphqlContext, type GraphqlContext } from '../resolvers/context.
 import { schema } from '../schema/index.js';
 import { callFromRequest } from './graphql/call-context.js';
 import { createMaskError } from './graphql/errors.js';
+import { createGraphiqlRenderer } from './graphql/graphiql.js';
 import { createYogaLogger, type GraphqlLogger } from './graphql/logger.js';
 import { useBodyLimit } from './graphql/use-body-limit.js';
 import { useCsrfGuard } from './graphql/use-csrf-guard.js';
@@ -14,6 +15,7 @@ import { useInputErrorCodes } from './graphql/use-input-error-codes.js';
 import { DEFAULT_GRAPHQL_LIMITS, type GraphqlLimits, operationLimitPlugins } from './graphql/use-operation-limits.js';
 import { attachGraphqlWs, type GraphqlServerContext } from './graphql/ws.js';
 
+export { CONSOLE_TOKEN_KEY, GRAPHIQL_STREAM_QUERY } from './graphql/graphiql.js';
 export type { GraphqlLogger } from './graphql/logger.js';
 export { CSRF_HEADER } from './graphql/use-csrf-guard.js';
 export { DEFAULT_GRAPHQL_LIMITS, type GraphqlLimits } from './graphql/use-operation-limits.js';
@@ -23,7 +25,7 @@ export const DEFAULT_GRAPHQL_ENDPOINT = '/api/graphql';
 
 /** The seed's sample mutation, GraphiQL's opening query. */
 export const GRAPHIQL_DEFAULT_QUERY = `# stategate GraphQL — every operation takes one \`input\` argument.
-mutation {
+mutation SetEntity {
   setEntity(input: {
     domain: "accounting",
     type: "user"
@@ -103,6 +105,8 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
     cors: false,
     graphiql:
       options.graphiql === false ? false : { title: 'stategate GraphiQL', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    // Bundled assets (no CDN): GraphiQL works with no internet.
+    renderGraphiQL: createGraphiqlRenderer(GRAPHIQL_DEFAULT_QUERY),
     landingPage: false,
     plugins: [
       useCsrfGuard(graphqlEndpoint),
