@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import { isStategateError } from '../core/errors.js';
 import type { Limits } from '../core/limits.js';
+import type { TriggerSpec } from '../core/triggers/model.js';
+import { validateFrom, validateTrigger } from '../core/triggers/validate-trigger.js';
 import { envSchema } from './env-schema.js';
 import { loadTracingConfig, type TracingConfig, TracingConfigError } from './tracing-config.js';
 
@@ -61,6 +64,19 @@ export interface Config {
   metrics: MetricsConfig | null;
   /** OpenTelemetry traces, from the standard OTEL_* variables; null when off. */
   tracing: TracingConfig | null;
+  /** Event triggers: those STATEGATE_TRIGGERS declares and how every trigger is delivered. */
+  triggers: TriggersConfig;
+}
+
+export interface TriggersConfig {
+  /** Created or updated in storage at start (the cursor of an existing trigger is kept). */
+  declared: { spec: TriggerSpec; from: 'now' | number }[];
+  /** Targets on loopback, private, link-local and metadata addresses are refused unless true. */
+  allowPrivate: boolean;
+  /** Entities delivered in parallel per trigger. */
+  concurrency: number;
+  /** How long an instance's claim on a trigger lasts without renewal, ms (a dead instance's is taken over after it). */
+  leaseMs: number;
 }
 
 export interface MetricsConfig {
@@ -328,8 +344,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     metrics: metricsConfig(e, protectedMode ? '127.0.0.1' : (e.STATEGATE_HOST ?? '0.0.0.0')),
     tracing: tracingConfig(merged),
+    triggers: {
+      declared: declaredTriggers(e.STATEGATE_TRIGGERS, e.STATEGATE_GLOB_LENGTH),
+      allowPrivate: e.STATEGATE_TRIGGERS_ALLOW_PRIVATE,
+      concurrency: e.STATEGATE_TRIGGERS_CONCURRENCY,
+      leaseMs: e.STATEGATE_TRIGGERS_LEASE_MS,
+    },
   };
   return deepFreeze(config);
+}
+
+/** STATEGATE_TRIGGERS: each trigger validated as createTrigger validates it; names must be unique. */
+function declaredTriggers(items: Record<string, unknown>[], globLength: number): TriggersConfig['declared'] {
+  const seen = new Set<string>();
+  return items.map((item, index) => {
+    try {
+      const spec = validateTrigger(item as never, { globLength });
+      if (seen.has(spec.name)) throw new ConfigError(`trigger "${spec.name}" is declared twice`);
+      seen.add(spec.name);
+      return { spec, from: validateFrom(item.from) };
+    } catch (err) {
+      const message = isStategateError(err) || err instanceof ConfigError ? err.message : String(err);
+      throw new ConfigError(`STATEGATE_TRIGGERS: [${index}] ${message}`);
+    }
+  });
 }
 
 function tracingConfig(env: Readonly<Record<string, string | undefined>>): TracingConfig | null {

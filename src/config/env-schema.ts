@@ -200,4 +200,12 @@ export const envSchema = z.object({
   STATEGATE_METRICS_PORT: int(0, 65535).optional(),
   STATEGATE_METRICS_HOST: z.string().trim().min(1).optional(),
   STATEGATE_METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+
+  // Event triggers: a JSON array of triggers (each validated in config.ts), private targets, parallelism.
+  STATEGATE_TRIGGERS: json
+    .pipe(z.array(z.record(z.string(), z.unknown()), { message: 'must be a JSON array of trigger objects' }))
+    .default([]),
+  STATEGATE_TRIGGERS_ALLOW_PRIVATE: bool.default(false),
+  STATEGATE_TRIGGERS_CONCURRENCY: int(1, 1024).default(8),
+  STATEGATE_TRIGGERS_LEASE_MS: int(1000, 600_000).default(10_000),
 });
