@@ -79,7 +79,7 @@ function validateHeaders(value: unknown): Record<string, string> {
     if (!HEADER_NAME.test(name)) throw invalid(`trigger header "${name.slice(0, 64)}" is not a header name`);
     if (RESERVED_HEADER.test(name)) throw invalid(`trigger header ${name} is set by stategate`);
     // No control characters: a CR or LF would split the request (header injection).
-    if (typeof v !== 'string' || v.length > MAX_HEADER_VALUE || /[\0-\x08\x0a-\x1f\x7f]/.test(v)) {
+    if (typeof v !== 'string' || v.length > MAX_HEADER_VALUE || hasControlCharacter(v)) {
       throw invalid(`trigger header ${name} must be a string of printable characters`);
     }
     headers[name.toLowerCase()] = v;
@@ -93,4 +93,13 @@ function boundedInt(field: string, value: unknown, fallback: number, min: number
     throw invalid(`trigger ${field} must be a whole number from ${min} to ${max}`);
   }
   return value;
+}
+
+/** Any control character but TAB (which header values may hold). */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
 }
