@@ -3,11 +3,13 @@ import { StategateError, unavailable } from '../../../core/errors.js';
 import type { Entity, EntityKey, Event, EventRef, TypeCount } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type { EntityQuery, EventQuery, StorageProvider, TypeQuery, WriteIntent } from '../../../core/ports/storage.js';
+import type { TriggerStore } from '../../../core/ports/trigger-store.js';
 import { openDatabase } from './database.js';
 import { GroupCommitter } from './group-commit.js';
 import { createTypeLister } from './list-types.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, keyParams, toEntity, toEvent } from './rows.js';
 import { SqliteSearch } from './search.js';
+import { createSqliteTriggerStore } from './trigger-store.js';
 import { createBatchWriter } from './write-batch.js';
 
 export interface SqliteStorageOptions {
@@ -124,6 +126,11 @@ class SqliteStorage implements StorageProvider {
 
   async headPosition(): Promise<number> {
     return this.read(() => Number(this.statements.headPosition.get()?.position ?? 0n));
+  }
+
+  /** Triggers, their cursors and dead letters in this same file (core/ports/trigger-store.ts). */
+  triggerStore(): TriggerStore {
+    return createSqliteTriggerStore(this.db, () => this.closed);
   }
 
   async close(): Promise<void> {
