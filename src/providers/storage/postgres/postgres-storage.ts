@@ -3,6 +3,7 @@ import { alreadyExists, invalid, StategateError, unavailable } from '../../../co
 import type { Entity, EntityKey, Event, EventRef, TypeCount } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type { EntityQuery, EventQuery, StorageProvider, TypeQuery, WriteIntent } from '../../../core/ports/storage.js';
+import type { TriggerStore } from '../../../core/ports/trigger-store.js';
 import { redactUrl } from '../../redact-url.js';
 import { type BatchOutcome, BatchQueue } from '../batch-queue.js';
 import { batchFailure, guardedRead } from '../failures.js';
@@ -11,6 +12,7 @@ import { listTypes } from './list-types.js';
 import { migrate } from './migrations.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, type HeadRow, toEntity, toEvent, toHead } from './rows.js';
 import { searchEntities, searchEvents } from './search.js';
+import { createPostgresTriggerStore } from './trigger-store.js';
 
 export interface PostgresStorageOptions {
   /** `postgres://user:password@host:port/database` */
@@ -293,6 +295,11 @@ class PostgresStorage implements StorageProvider {
   async headPosition(): Promise<number> {
     const rows = await this.query<{ position: string | null }>('SELECT max(position) AS position FROM events', []);
     return Number(rows[0]?.position ?? 0);
+  }
+
+  /** Triggers, their cursors and dead letters in this database, on this pool (core/ports/trigger-store.ts). */
+  triggerStore(): TriggerStore {
+    return createPostgresTriggerStore(this.pool, () => this.closed);
   }
 
   async close(): Promise<void> {
