@@ -1,0 +1,1 @@
+export { type CassandraStorageOptions, createCassandraStorage } from './cassandra-storage.js';
