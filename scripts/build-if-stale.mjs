@@ -34,3 +34,21 @@ if (INPUTS.some((input) => newestMtime(input) > builtAt)) {
   });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
+
+// The web console (console/, built by Vite into dist/console): rebuilt the same way, when one of its sources
+// is newer than its build. Without Vite (a production install) the console build it was given stays.
+const CONSOLE_BUILT = 'dist/console/index.html';
+const VITE = 'node_modules/vite/bin/vite.js';
+let consoleBuiltAt = 0;
+try {
+  consoleBuiltAt = statSync(CONSOLE_BUILT).mtimeMs;
+} catch {
+  // never built
+}
+if (existsSync(VITE) && existsSync('console') && newestMtime('console') > consoleBuiltAt) {
+  process.stderr.write('stategate: console sources changed since the last build, building the console…\n');
+  const vite = spawnSync(process.execPath, [VITE, 'build', '--config', 'console/vite.config.ts'], {
+    stdio: 'inherit',
+  });
+  if (vite.status !== 0) process.exit(vite.status ?? 1);
+}

@@ -62,6 +62,8 @@ export interface Config {
   network: NetworkLimits;
   /** The metrics and profiling port; null when off. */
   metrics: MetricsConfig | null;
+  /** The web console at /console (STATEGATE_CONSOLE, default on). */
+  console: boolean;
   /** OpenTelemetry traces, from the standard OTEL_* variables; null when off. */
   tracing: TracingConfig | null;
   /** Event triggers: those STATEGATE_TRIGGERS declares and how every trigger is delivered. */
@@ -343,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxInFlight: e.STATEGATE_MAX_IN_FLIGHT,
     },
     metrics: metricsConfig(e, protectedMode ? '127.0.0.1' : (e.STATEGATE_HOST ?? '0.0.0.0')),
+    console: e.STATEGATE_CONSOLE,
     tracing: tracingConfig(merged),
     triggers: {
       declared: declaredTriggers(e.STATEGATE_TRIGGERS, e.STATEGATE_GLOB_LENGTH),

@@ -182,6 +182,9 @@ export const envSchema = z.object({
   STATEGATE_GRAPHQL_MAX_COST: int(1, 10_000_000).default(5000),
   STATEGATE_GRAPHQL_INTROSPECTION: bool.optional(),
 
+  // The web console at /console (a page on the public GraphQL API: every policy applies to it).
+  STATEGATE_CONSOLE: bool.default(true),
+
   // Connections, rates and overload.
   STATEGATE_MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
   STATEGATE_MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(512),

@@ -8,6 +8,7 @@ import { createBus, createCacheAndMutex, createStorage } from '../providers/inde
 import { createRpcHandler, rpcTransport } from '../transports/connect/index.js';
 import { useRest } from '../transports/rest/index.js';
 import { createGraphqlServer } from './graphql.js';
+import { createConsoleHandler, isConsolePath } from './http/console.js';
 import { createCors } from './http/cors.js';
 import { createInFlightGate } from './http/in-flight-gate.js';
 import { type Surface, sendJson, sendRefusal } from './http/refusal.js';
@@ -102,6 +103,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   });
   const httpServer = port.http1;
   const cors = createCors(config.cors);
+  // The web console's static files (/console); it talks to the server through the public GraphQL API.
+  const consolePages = config.console ? createConsoleHandler({ logger: logger.child({ component: 'console' }) }) : null;
   const inFlight = createInFlightGate(config.network.maxInFlight);
   const requestLog = createRequestLog(logger.child({ component: 'request' }), (req, path) =>
     path === GRAPHQL_PATH
@@ -150,6 +153,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     } else if (surface === 'rpc') {
       // gRPC, gRPC-Web and Connect: /stategate.EntityService/Set, /grpc.health.v1.Health/Check, …
       rpc.handle(req, res);
+    } else if (consolePages && isConsolePath(path)) {
+      consolePages.handle(req, res, path);
     } else {
       sendJson(res, 404, { code: 5, message: `no route for ${req.method} ${path}`, details: [] });
     }

@@ -25,7 +25,9 @@ describe('loadConfig', () => {
       policies: { request: null, response: null, opaPath: 'opa', timeoutMs: 250 },
       graphql: { introspection: true },
       network: { websocketsPerPrincipal: 64, rateLimitRps: 2000 },
+      console: true,
     });
+    expect(loadConfig({ STATEGATE_CONSOLE: 'false' }, emptyDir()).console).toBe(false);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.limits)).toBe(true);
     expect(Object.isFrozen(config.cors.origins)).toBe(true);
@@ -391,6 +393,7 @@ describe('loadConfig', () => {
       { STATEGATE_HEADERS_TIMEOUT_MS: '70000', STATEGATE_REQUEST_TIMEOUT_MS: '60000' },
       /STATEGATE_HEADERS_TIMEOUT_MS: must not exceed/,
     ],
+    [{ STATEGATE_CONSOLE: 'off' }, /STATEGATE_CONSOLE/],
   ];
   it.each(bad)('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env, emptyDir())).toThrow(ConfigError);
