@@ -103,6 +103,8 @@ export function describeTriggerStoreContract(name: string, open: () => Promise<T
       expect(await store.saveProgress(n('c'), first, { position: 10, lastError: null, attempts: 0 })).toBe(false);
       expect(await store.saveProgress(n('c'), second, { position: 10, lastError: 'HTTP 503', attempts: 2 })).toBe(true);
       expect(await store.saveProgress(n('c'), second, { position: 4, lastError: null, attempts: 0 })).toBe(true);
+      // Saving the same progress again changes nothing and is still accepted.
+      expect(await store.saveProgress(n('c'), second, { position: 10, lastError: null, attempts: 0 })).toBe(true);
       expect(await store.get(n('c'))).toMatchObject({ position: 10, epoch: second, lastError: null, attempts: 0 });
       expect(await store.saveProgress(n('gone'), second, { position: 1, lastError: null, attempts: 0 })).toBe(false);
     });

@@ -3,6 +3,7 @@ import { StategateError, unavailable } from '../../../core/errors.js';
 import type { Entity, EntityKey, Event, EventRef, TypeCount } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type { EntityQuery, EventQuery, StorageProvider, TypeQuery, WriteIntent } from '../../../core/ports/storage.js';
+import type { TriggerStore } from '../../../core/ports/trigger-store.js';
 import { redactUrl } from '../../redact-url.js';
 import { type BatchOutcome, BatchQueue } from '../batch-queue.js';
 import { batchFailure, guardedRead } from '../failures.js';
@@ -11,6 +12,7 @@ import { migrate } from './migrations.js';
 import { type EntityRow, EVENT_COLUMNS, type EventRow, toEntity, toEvent } from './rows.js';
 import { searchEntities, searchEvents } from './search.js';
 import { checkServer } from './server-check.js';
+import { createMysqlTriggerStore } from './trigger-store.js';
 import { applyBatch, execOn } from './write-batch.js';
 
 export interface MysqlStorageOptions {
@@ -244,6 +246,11 @@ class MysqlStorage implements StorageProvider {
       [],
     );
     return Number(rows[0]?.position ?? 0);
+  }
+
+  /** Triggers, their cursors and dead letters in this database, on this pool (core/ports/trigger-store.ts). */
+  triggerStore(): TriggerStore {
+    return createMysqlTriggerStore(this.pool, () => this.closed);
   }
 
   async close(): Promise<void> {
