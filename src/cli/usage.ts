@@ -6,7 +6,7 @@ Server:
 
 Entities:
   get <domain> <type> <key>               current values   [--version N | --at <RFC 3339 time>]
-  set <domain> <type> <key> <json|->      replace values   [--version N: precondition, -1 = must not exist]
+  set <domain> <type> <key> <json|->      replace values   [--version N: precondition; --version=-1: must not exist]
   edit <domain> <type> <key> <json|->     JSON Merge Patch [--version N]
   del <domain> <type> <key>               delete           [--version N]
   history <domain> <type> <key>           every event of the entity, oldest first   [--limit N (default 100)]
