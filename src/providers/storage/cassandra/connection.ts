@@ -80,7 +80,9 @@ export async function connect(options: ConnectionOptions): Promise<Connection> {
       ? { authProvider: new cassandra.auth.PlainTextAuthProvider(options.user, options.password ?? '') }
       : {}),
     socketOptions: { connectTimeout: options.connectTimeoutMs, readTimeout: 12_000 },
-    // A lost connection is opened again soon (the default first waits a second).
+    // Two connections to each local node: one lost connection fails only its own requests, the host stays
+    // up on the other while the first is opened again (soon: the default first waits a second).
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2, [cassandra.types.distance.remote]: 1 } },
     policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(100, 10_000, false) },
     queryOptions: { consistency, serialConsistency, prepare: true },
     encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
