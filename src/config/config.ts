@@ -15,7 +15,19 @@ export type StorageConfig =
   /** MariaDB; `url` carries `user`/`password` as for postgres. */
   | { name: 'mysql'; url: string; poolSize: number }
   /** MongoDB or FerretDB; `url` carries `user`/`password` as for postgres; `database` overrides the URL's. */
-  | { name: 'mongo'; url: string; database: string; poolSize: number; allowStandalone: boolean };
+  | { name: 'mongo'; url: string; database: string; poolSize: number; allowStandalone: boolean }
+  /** Apache Cassandra: `addr` is the contact points (`host:9042[,host2:9042]`). */
+  | {
+      name: 'cassandra';
+      addr: string;
+      keyspace: string;
+      localDataCenter: string;
+      user?: string;
+      password?: string;
+      replication: Readonly<Record<string, string | number>>;
+      consistency: string;
+      serialConsistency: string;
+    };
 /** A networked provider: `url` is complete (scheme added to a seed-style `host:port`). */
 export type NetworkedConfig = { url: string; user?: string; password?: string };
 export type CacheConfig = { name: 'memory' } | ({ name: 'redis' | 'nats' } & NetworkedConfig);
@@ -138,6 +150,9 @@ export const DEFAULT_POSTGRES_POOL_SIZE = 10;
 export const DEFAULT_MYSQL_POOL_SIZE = 10;
 export const DEFAULT_MONGO_POOL_SIZE = 10;
 export const DEFAULT_MONGO_DATABASE = 'stategate';
+export const DEFAULT_CASSANDRA_KEYSPACE = 'stategate';
+export const DEFAULT_CASSANDRA_DATA_CENTER = 'datacenter1';
+export const DEFAULT_CASSANDRA_REPLICATION = { class: 'SimpleStrategy', replication_factor: 1 };
 
 /**
  * A mongodb:// address in parts. Not WHATWG URL: a replica set's host list (`mongodb://a:1,b:2/db`) is
@@ -157,6 +172,7 @@ export function storageForLog(storage: StorageConfig): StorageConfig {
     if (address.password === undefined) return storage;
     return { ...storage, url: `${address.scheme}${address.user}:***@${address.rest}` };
   }
+  if (storage.name === 'cassandra') return storage.password === undefined ? storage : { ...storage, password: '***' };
   if (storage.name !== 'postgres' && storage.name !== 'mysql') return storage;
   const url = new URL(storage.url);
   if (url.password) url.password = '***';
@@ -213,6 +229,18 @@ function storageConfig(storage: StorageEnv): StorageConfig {
         allowStandalone: storage.allowStandalone ?? false,
       };
     }
+    case 'cassandra':
+      return {
+        name: 'cassandra',
+        addr: storage.addr,
+        keyspace: storage.keyspace ?? DEFAULT_CASSANDRA_KEYSPACE,
+        localDataCenter: storage.localDataCenter ?? DEFAULT_CASSANDRA_DATA_CENTER,
+        ...(storage.user !== undefined ? { user: storage.user } : {}),
+        ...(storage.password !== undefined ? { password: storage.password } : {}),
+        replication: storage.replication ?? DEFAULT_CASSANDRA_REPLICATION,
+        consistency: storage.consistency ?? 'LOCAL_QUORUM',
+        serialConsistency: storage.serialConsistency ?? 'SERIAL',
+      };
   }
 }
 

@@ -85,6 +85,41 @@ const storageProvider = json.pipe(
       allowStandalone: z.boolean().optional(),
     }),
     z.object({
+      name: z.literal('cassandra'),
+      /** Contact points: `host:9042[,host2:9042]` (the port defaults to 9042). */
+      addr: z
+        .string()
+        .trim()
+        .regex(/^[^\s,/]+(,\s*[^\s,/]+)*$/, 'must be host:9042[,host2:9042]'),
+      keyspace: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9_]{0,47}$/, 'must be a keyspace name (a letter, then letters, digits or _)')
+        .optional(),
+      localDataCenter: z.string().min(1).optional(),
+      user: z.string().min(1).optional(),
+      password: z.string().optional(),
+      /** Used when the keyspace is created: `{"class": "NetworkTopologyStrategy", "dc1": 3}`. */
+      replication: z
+        .record(z.string(), z.union([z.string(), z.number()]))
+        .refine((map) => 'class' in map, 'needs a "class" (SimpleStrategy or NetworkTopologyStrategy)')
+        .optional(),
+      // Weaker levels would let a read miss an acknowledged commit, or two data centres win the same version.
+      consistency: z
+        .string()
+        .refine(
+          (level) => ['LOCAL_QUORUM', 'QUORUM', 'EACH_QUORUM', 'ALL'].includes(level),
+          'would weaken the guarantees (a read must see every acknowledged commit): use LOCAL_QUORUM, QUORUM, EACH_QUORUM or ALL',
+        )
+        .optional(),
+      serialConsistency: z
+        .string()
+        .refine(
+          (level) => level === 'SERIAL',
+          'would weaken the guarantees (versions and log positions are decided across every data centre): use SERIAL',
+        )
+        .optional(),
+    }),
+    z.object({
       name: z.literal('mysql'),
       addr: z
         .string()

@@ -12,6 +12,7 @@ import { createRedisCache } from './cache/redis-cache.js';
 import { createMemoryMutex } from './mutex/memory-mutex.js';
 import { createNatsMutex } from './mutex/nats-mutex.js';
 import { createRedisMutex } from './mutex/redis-mutex.js';
+import { createCassandraStorage } from './storage/cassandra/cassandra-storage.js';
 import { createMongoStorage } from './storage/mongo/mongo-storage.js';
 import { createMysqlStorage } from './storage/mysql/mysql-storage.js';
 import { createPostgresStorage } from './storage/postgres/postgres-storage.js';
@@ -32,6 +33,18 @@ export async function createStorage(config: StorageConfig, logger: Logger): Prom
         database: config.database,
         poolSize: config.poolSize,
         allowStandalone: config.allowStandalone,
+        logger,
+      });
+    case 'cassandra':
+      return createCassandraStorage({
+        addr: config.addr,
+        keyspace: config.keyspace,
+        localDataCenter: config.localDataCenter,
+        user: config.user,
+        password: config.password,
+        replication: config.replication,
+        consistency: config.consistency,
+        serialConsistency: config.serialConsistency,
         logger,
       });
   }
