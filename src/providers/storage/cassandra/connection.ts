@@ -91,7 +91,7 @@ export async function connect(options: ConnectionOptions): Promise<Connection> {
     await client.connect();
   } catch (err) {
     await client.shutdown().catch(() => undefined);
-    throw unavailable(`cassandra storage could not reach ${options.addr}: ${(err as Error).message}`, err);
+    throw unavailable(`cannot connect to cassandra at ${options.addr}: ${(err as Error).message}`, err);
   }
   return { client, consistency, serialConsistency };
 }
