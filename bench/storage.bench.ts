@@ -43,6 +43,16 @@ const configs: Record<string, () => StorageConfig> = {
     poolSize: 20,
     allowStandalone: false,
   }),
+  cassandra: () => ({
+    name: 'cassandra',
+    addr: env.STATEGATE_TEST_CASSANDRA_ADDR ?? '127.0.0.1:9042',
+    // Its own keyspace per run, as for mongo: the ledger partition holds the whole store.
+    keyspace: `stategate_bench_${Date.now()}`,
+    localDataCenter: 'datacenter1',
+    replication: { class: 'SimpleStrategy', replication_factor: 1 },
+    consistency: 'LOCAL_QUORUM',
+    serialConsistency: 'SERIAL',
+  }),
 };
 
 async function run(provider: string, writers: number): Promise<number> {
