@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fails when the client SDKs' checked-in generated code is stale (regenerates into a temporary copy and
-# compares), or when an SDK does not build: tsc for clients/ts, go build + vet (and a tidy go.mod) for
-# clients/go, a byte-compile and import of clients/python. Fix staleness with scripts/gen-clients.sh.
+# compares), or when an SDK does not build: tsc for clients/ts (its JavaScript + .d.ts, and the examples
+# against them), go build + vet (and a tidy go.mod) for clients/go, a byte-compile and import of clients/python.
+# scripts/run-client-examples.sh installs each as a package outside the checkout.
+# Fix staleness with scripts/gen-clients.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib/clients.sh"
 cd "$ROOT"
@@ -28,7 +30,8 @@ compare clients/python/stategate_client stategate_pb2.py stategate_pb2.pyi state
 [[ $stale -eq 0 ]] || die "generated client code is stale: run scripts/gen-clients.sh and commit the result"
 log "generated client code is up to date"
 
-log "clients/ts: tsc"
+log "clients/ts: tsc (build dist/: JavaScript + .d.ts; then the examples against those types)"
+"$ROOT/node_modules/.bin/tsc" -p clients/ts/tsconfig.build.json
 "$ROOT/node_modules/.bin/tsc" -p clients/ts/tsconfig.json
 
 log "clients/go: go mod tidy -diff, go build, go vet"

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Runs each client SDK's README example against a live server and checks what it printed.
-# Starts the built server (node dist/main.js; built first if missing) on a free port with a temporary
-# SQLite file, in protected mode (no auth configured: loopback only), then runs:
-#   clients/ts      over Connect and over gRPC-Web (connect-web, on Node's fetch)
-#   clients/go      over gRPC (HTTP/2 cleartext) and over Connect
-#   clients/python  over gRPC (HTTP/2 cleartext)
-# Each must print its three events (the Set replayed, then two live Edits) and `OK 3 events`. Exits
-# non-zero on any failure, after printing the output and the server's log.
+# Installs each client SDK as a package, outside the checkout, and runs its README example against a live
+# server, checking what it printed:
+#   clients/ts      `npm pack`ed (JavaScript + .d.ts), installed from the tarball into a fresh npm project in a
+#                   temporary directory; the example compiled there against the installed types and run with
+#                   plain `node`, over Connect and over gRPC-Web (connect-web, on Node's fetch)
+#   clients/go      used by a fresh module in a temporary directory (`require` + a `replace` to clients/go until
+#                   the module is published), built and run over gRPC (HTTP/2 cleartext) and over Connect
+#   clients/python  built as a wheel, installed into a fresh venv in a temporary directory, the example run
+#                   from there (so `stategate_client` is the installed one), over gRPC (HTTP/2 cleartext)
+# The server is the built one (node dist/main.js; built first if missing) on a free port with a temporary
+# SQLite file, in protected mode (no auth configured: loopback only). Each example must print its three
+# events (the Set replayed, then two live Edits) and `OK 3 events`. Exits non-zero on any failure, after
+# printing the output and the server's log.
 set -euo pipefail
 source "$(dirname "$0")/lib/clients.sh"
 cd "$ROOT"
@@ -27,8 +32,45 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$tmp"' EXIT
 
-log "building the Go example"
-(cd clients/go && go build -o "$tmp/setandstream" ./examples/setandstream)
+# The packages are made and installed before the server starts; npm and pip take what they can from their
+# caches (npm ci and clients/python/.venv filled them).
+log "clients/ts: npm pack (builds dist/: JavaScript + .d.ts), install the tarball into a fresh project"
+(cd clients/ts && npm pack --silent --pack-destination "$tmp" >/dev/null)
+mkdir -p "$tmp/ts-app"
+printf '{"name":"ts-app","private":true,"type":"module"}\n' >"$tmp/ts-app/package.json"
+cp clients/ts/examples/set-and-stream.ts "$tmp/ts-app/"
+(cd "$tmp/ts-app" && npm install --silent --no-audit --no-fund --prefer-offline "$tmp"/stategate-client-*.tgz)
+# Compiled against the installed package's .d.ts (as a TypeScript user would), then run as plain JavaScript.
+"$ROOT/node_modules/.bin/tsc" --strict --module nodenext --moduleResolution nodenext --target es2022 \
+  --lib es2023,dom --typeRoots "$ROOT/node_modules/@types" --types node --outDir "$tmp/ts-app/out" \
+  "$tmp/ts-app/set-and-stream.ts"
+
+log "clients/go: a fresh module requiring github.com/stategate/stategate/clients/go (replace: this checkout)"
+mkdir -p "$tmp/go-app"
+cp clients/go/examples/setandstream/main.go "$tmp/go-app/"
+{
+  echo "module example.com/go-app"
+  echo
+  echo "go $(sed -n 's/^go //p' clients/go/go.mod)"
+  echo
+  echo "require github.com/stategate/stategate/clients/go v0.1.0"
+  echo
+  echo "replace github.com/stategate/stategate/clients/go => $ROOT/clients/go"
+} >"$tmp/go-app/go.mod"
+(cd "$tmp/go-app" && go mod tidy && go build -o "$tmp/setandstream" .)
+
+log "clients/python: build the wheel, install it into a fresh venv"
+# Built from a copy, so the checkout gets no build/ or *.egg-info; with the SDK venv's setuptools (no download).
+cp -r clients/python "$tmp/py-src"
+rm -rf "$tmp/py-src/.venv"
+PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" -m pip wheel --quiet --no-deps --no-build-isolation \
+  -w "$tmp/wheels" "$tmp/py-src"
+python3 -m venv "$tmp/py-venv"
+"$tmp/py-venv/bin/python" -m pip install --quiet --disable-pip-version-check "$tmp"/wheels/stategate_client-*.whl
+mkdir -p "$tmp/py-app"
+cp clients/python/examples/set_and_stream.py "$tmp/py-app/"
+installed="$(cd "$tmp/py-app" && "$tmp/py-venv/bin/python" -c 'import stategate_client; print(stategate_client.__file__)')"
+[[ "$installed" == "$tmp/py-venv/"* ]] || die "stategate_client came from $installed, not the installed wheel"
 
 log "starting the server"
 # STATEGATE_PORT=0: the OS picks a free port, and the server logs the URL it listens on.
@@ -71,11 +113,11 @@ example() {
   fi
 }
 
-example ts-connect env STATEGATE_PROTOCOL=connect node_modules/.bin/tsx clients/ts/examples/set-and-stream.ts
-example ts-grpc-web env STATEGATE_PROTOCOL=grpc-web node_modules/.bin/tsx clients/ts/examples/set-and-stream.ts
+example ts-connect env -C "$tmp/ts-app" STATEGATE_PROTOCOL=connect node out/set-and-stream.js
+example ts-grpc-web env -C "$tmp/ts-app" STATEGATE_PROTOCOL=grpc-web node out/set-and-stream.js
 example go-grpc "$tmp/setandstream" -protocol grpc
 example go-connect "$tmp/setandstream" -protocol connect
-example python-grpc env -C clients/python PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" -m examples.set_and_stream
+example python-grpc env -C "$tmp/py-app" PYTHONDONTWRITEBYTECODE=1 "$tmp/py-venv/bin/python" set_and_stream.py
 
 stop_server
 if [[ ${#failed[@]} -gt 0 ]]; then
