@@ -48,7 +48,10 @@ export function App() {
     return () => document.removeEventListener('click', onLinkClick);
   }, []);
   // A new page moves focus to its content, as a page load would (screen readers announce it).
+  const shownPath = useRef(pathname);
   useEffect(() => {
+    if (shownPath.current === pathname) return; // the first page: focus stays where the browser put it
+    shownPath.current = pathname;
     main.current?.focus();
   }, [pathname]);
 
@@ -92,7 +95,7 @@ export function App() {
         </div>
       )}
       <main id="main" ref={main} tabIndex={-1}>
-        {route.page === 'home' && <Home />}
+        {route.page === 'home' && <Home domain={search.get('domain') ?? ''} />}
         {route.page === 'entities' && <Entities domain={route.domain} type={route.type} search={search} />}
         {route.page === 'entity' && (
           <EntityPage

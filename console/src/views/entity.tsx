@@ -436,12 +436,8 @@ function Diff({ history, left, right, setLeft, setRight }: DiffProps) {
                     <code>{c.path}</code>
                   </td>
                   <td>{c.kind}</td>
-                  <td>
-                    <code>{c.before === undefined ? '' : JSON.stringify(c.before)}</code>
-                  </td>
-                  <td>
-                    <code>{c.after === undefined ? '' : JSON.stringify(c.after)}</code>
-                  </td>
+                  <td>{c.before === undefined ? '—' : <code>{JSON.stringify(c.before)}</code>}</td>
+                  <td>{c.after === undefined ? '—' : <code>{JSON.stringify(c.after)}</code>}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,7 +1,8 @@
 /** The start page: the domains and types that hold entities (listTypes), and the server's readiness. */
+import { useState } from 'preact/hooks';
 import { request } from '../api.js';
-import { href } from '../router.js';
-import { Empty, ErrorNote, useAsync } from '../ui.js';
+import { href, navigate } from '../router.js';
+import { Empty, ErrorNote, Field, useAsync } from '../ui.js';
 import { Health } from './health.js';
 
 interface TypeCount {
@@ -14,13 +15,15 @@ const LIST_TYPES = `query ConsoleListTypes($input: ListTypesOpts!) {
   listTypes(input: $input) { types { domain type count } }
 }`;
 
-export function Home() {
+/** `domain` (from `?domain=`): only that domain's types, for a token whose policy allows just some domains. */
+export function Home({ domain }: { domain: string }) {
+  const [draft, setDraft] = useState(domain);
   const [types, reload] = useAsync(
     () =>
-      request<{ listTypes: { types: TypeCount[] } }>(LIST_TYPES, { input: { limit: 1000 } }).then(
-        (d) => d.listTypes.types,
-      ),
-    [],
+      request<{ listTypes: { types: TypeCount[] } }>(LIST_TYPES, {
+        input: { limit: 1000, ...(domain ? { domain } : {}) },
+      }).then((d) => d.listTypes.types),
+    [domain],
   );
   return (
     <>
@@ -31,8 +34,25 @@ export function Home() {
             Refresh
           </button>
         </div>
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            navigate(draft.trim() ? `${href('')}?domain=${encodeURIComponent(draft.trim())}` : href(''));
+          }}
+        >
+          <Field label="Domain (optional)" hint="empty = every domain your token may list">
+            <input name="domain" value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
+          </Field>
+          <button type="submit">Show</button>
+        </form>
         {types.status === 'loading' && <p aria-busy="true">Loading…</p>}
-        {types.status === 'error' && <ErrorNote error={types.error} title="Could not list the types" />}
+        {types.status === 'error' && (
+          <>
+            <ErrorNote error={types.error} title="Could not list the types" />
+            {!domain && <p class="hint">If your token may read only some domains, name one above.</p>}
+          </>
+        )}
         {types.status === 'ok' && types.value.length === 0 && (
           <Empty>
             <p>
