@@ -107,8 +107,8 @@ const storageProvider = json.pipe(
       consistency: z
         .string()
         .refine(
-          (level) => ['LOCAL_QUORUM', 'QUORUM', 'EACH_QUORUM', 'ALL'].includes(level),
-          'would weaken the guarantees (a read must see every acknowledged commit): use LOCAL_QUORUM, QUORUM, EACH_QUORUM or ALL',
+          (level) => ['LOCAL_QUORUM', 'QUORUM', 'ALL'].includes(level),
+          'would weaken the guarantees (a read must see every acknowledged commit): use LOCAL_QUORUM, QUORUM or ALL',
         )
         .optional(),
       serialConsistency: z

@@ -45,6 +45,7 @@ describe('cassandra storage', () => {
   it.each([
     [{ consistency: 'ONE' }, 'consistency'],
     [{ consistency: 'LOCAL_ONE' }, 'consistency'],
+    [{ consistency: 'EACH_QUORUM' }, 'consistency'],
     [{ serialConsistency: 'LOCAL_SERIAL' }, 'serialConsistency'],
   ])('refuses options that would weaken a guarantee (%j)', async (options, variable) => {
     await expect(createCassandraStorage({ addr: ADDR, keyspace: KEYSPACE, ...options })).rejects.toMatchObject({

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { alreadyExists, StategateError, unavailable } from '../../../core/errors.js';
+import { alreadyExists, failedPrecondition, StategateError, unavailable } from '../../../core/errors.js';
 import type { Entity, EntityKey, Event, EventRef } from '../../../core/model.js';
 import { type Logger, silentLogger } from '../../../core/ports/logger.js';
 import type {
@@ -41,7 +41,10 @@ export interface CassandraStorageOptions {
   password?: string;
   /** The keyspace's replication when it is created. Default `{"class": "SimpleStrategy", "replication_factor": 1}`. */
   replication?: Readonly<Record<string, string | number>>;
-  /** Commit and read consistency: LOCAL_QUORUM (default), QUORUM, EACH_QUORUM or ALL; weaker ones are refused. */
+  /**
+   * Commit and read consistency: LOCAL_QUORUM (default; one data centre only), QUORUM or ALL; weaker ones are
+   * refused, and so is LOCAL_QUORUM on a keyspace replicated to several data centres.
+   */
   consistency?: string;
   /** Paxos consistency: SERIAL (default); LOCAL_SERIAL is refused. */
   serialConsistency?: string;
@@ -102,6 +105,7 @@ export async function createCassandraStorage(options: CassandraStorageOptions): 
   });
   try {
     const applied = await migrate(connection.client, keyspace, options.replication ?? DEFAULT_REPLICATION);
+    await checkDataCentres(connection.client, keyspace, options.consistency ?? 'LOCAL_QUORUM');
     const storage = new CassandraStorage(connection.client, keyspace, connection);
     await storage.open();
     logger.info({ keyspace, migrations: applied }, 'cassandra storage open');
@@ -111,6 +115,26 @@ export async function createCassandraStorage(options: CassandraStorageOptions): 
     if (err instanceof StategateError) throw err;
     throw unavailable(`cassandra storage could not prepare its keyspace: ${(err as Error).message}`, err);
   }
+}
+
+/**
+ * LOCAL_QUORUM keeps G4 within one data centre only: an event committed from another data centre reaches a
+ * local quorum later than Paxos decided it, so a reader here could see position P before P - 1. A keyspace
+ * replicated to several data centres needs QUORUM (or ALL).
+ */
+async function checkDataCentres(client: cassandra.Client, keyspace: string, consistency: string): Promise<void> {
+  if (consistency !== 'LOCAL_QUORUM') return;
+  const row = (
+    await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace])
+  ).first();
+  const replication = (row?.replication ?? {}) as Record<string, string>;
+  const centres = String(replication.class ?? '').endsWith('NetworkTopologyStrategy')
+    ? Object.keys(replication).filter((name) => name !== 'class' && name !== 'replication_factor')
+    : [];
+  if (centres.length > 1)
+    throw failedPrecondition(
+      `consistency LOCAL_QUORUM would weaken the guarantees: keyspace ${keyspace} is replicated to ${centres.length} data centres (${centres.join(', ')}), where a reader could see an event before the one below it; use QUORUM`,
+    );
 }
 
 interface Pending {

@@ -9,11 +9,13 @@ import { failedPrecondition, invalid, unavailable } from '../../../core/errors.j
 
 const { consistencies } = cassandra.types;
 
-/** Commit (and read) consistency levels that reach a quorum of replicas: a quorum read sees a quorum commit. */
+/**
+ * Commit (and read) consistency levels that reach a quorum of replicas: a quorum read sees a quorum commit.
+ * (EACH_QUORUM is not among them: Cassandra refuses it for reads.)
+ */
 const QUORUM_LEVELS: Record<string, number> = {
   LOCAL_QUORUM: consistencies.localQuorum,
   QUORUM: consistencies.quorum,
-  EACH_QUORUM: consistencies.eachQuorum,
   ALL: consistencies.all,
 };
 /**
@@ -28,7 +30,7 @@ export interface ConnectionOptions {
   localDataCenter: string;
   user?: string;
   password?: string;
-  /** LOCAL_QUORUM (default), QUORUM, EACH_QUORUM or ALL. */
+  /** LOCAL_QUORUM (default), QUORUM or ALL. */
   consistency?: string;
   /** SERIAL (default; the only one accepted). */
   serialConsistency?: string;
