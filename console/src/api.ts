@@ -34,6 +34,7 @@ function setState(next: ConnectionState, reason?: string) {
 
 export function onConnectionState(listener: Listener): () => void {
   listeners.add(listener);
+  current(); // connect now, so the state is known before the first request (e.g. on the Login page)
   listener(state, stateReason);
   return () => listeners.delete(listener);
 }

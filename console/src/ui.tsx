@@ -9,7 +9,9 @@ export function ErrorNote({ error, title }: { error: unknown; title?: string }) 
   const denied = err.code === 'PERMISSION_DENIED';
   return (
     <div class={`note ${denied ? 'denied' : 'error'}`} role="alert" data-code={err.code}>
-      <strong>{title ?? (denied ? 'Not allowed by policy' : 'Something went wrong')}</strong>
+      <strong>
+        {denied ? `Not allowed by policy${title ? ` — ${title}` : ''}` : (title ?? 'Something went wrong')}
+      </strong>
       <p>
         {err.message} <code>{err.code}</code>
       </p>
