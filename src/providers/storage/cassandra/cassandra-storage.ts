@@ -556,12 +556,14 @@ function writeFailure(err: unknown): StategateError {
   return unavailable(`cassandra write failed: ${(err as Error).message}`, err);
 }
 
-/** Paxos did not finish in time (contention): the server cannot tell whether the write went in. */
+/**
+ * The server gave up waiting (Paxos contention, or replicas slow to commit): it cannot tell whether the write
+ * went in, but a SERIAL read can.
+ */
 function isPaxosTimeout(err: unknown): boolean {
-  const e = err as { code?: unknown; writeType?: unknown; consistencies?: unknown };
+  const code = (err as { code?: unknown }).code;
   return (
-    (e.code === cassandra.types.responseErrorCodes.writeTimeout && e.writeType === 'CAS') ||
-    e.code === cassandra.types.responseErrorCodes.readTimeout
+    code === cassandra.types.responseErrorCodes.writeTimeout || code === cassandra.types.responseErrorCodes.readTimeout
   );
 }
 
