@@ -185,6 +185,52 @@ it('tails live events written by another client, with globs, pause, and a resume
   await saveScreenshot(page, 'console-events');
 });
 
+it('broadcasts and streams peer messages, sets/gets/deletes cache entries, locks and unlocks a mutex', async () => {
+  await page.goto(`${server.url}/console/peers`);
+  const listen = page.locator('form', { has: page.getByRole('heading', { name: 'Live stream' }) });
+  await listen.getByLabel('Domain glob').fill('chat');
+  await listen.getByRole('button', { name: 'Listen' }).click();
+  // The stream is open once a message shows; broadcast until one does (messages are never stored).
+  const bodies = page.locator('ul.messages pre');
+  while ((await bodies.count()) === 0) {
+    await page.getByRole('button', { name: 'Broadcast', exact: true }).click();
+    await page.waitForTimeout(100);
+  }
+  expect(await bodies.first().textContent()).toContain('"text": "hello"');
+  await api('mutation($input: MessageInput!) { broadcastMessage(input: $input) }', {
+    domain: 'chat',
+    channel: 'general',
+    type: 'text',
+    body: { text: 'from another client' },
+  });
+  await expect_(async () => (await bodies.first().textContent())?.includes('from another client'), true);
+  await saveScreenshot(page, 'console-peers');
+
+  await page.goto(`${server.url}/console/cache`);
+  await page.getByLabel('Value (any JSON, for Set)').fill('{"n": 1}');
+  await page.getByRole('button', { name: 'Set', exact: true }).click();
+  await expect_(() => page.getByRole('status').textContent(), 'Set; it never expires.');
+  await page.getByRole('button', { name: 'Get', exact: true }).click();
+  await expect_(async () => (await page.getByTestId('cache-entry').textContent())?.includes('"n": 1'), true);
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect_(() => page.getByRole('status').textContent(), 'Deleted.');
+  await page.getByRole('button', { name: 'Get', exact: true }).click();
+  await expect_(() => page.getByRole('alert').getAttribute('data-code'), 'NOT_FOUND');
+
+  await page.goto(`${server.url}/console/mutex`);
+  await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  const lease = page.getByTestId('lease');
+  await expect_(async () => oneLine(await lease.textContent()).includes('jobs/nightly-report'), true);
+  expect(oneLine(await lease.textContent())).toMatch(/Fencing number\d+Expires.*s left/);
+  // Held: a second lock (another holder, here the same page without its token) is refused.
+  await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  await expect_(() => page.getByRole('alert').getAttribute('data-code'), 'ALREADY_EXISTS');
+  await page.getByRole('button', { name: /^Unlock/ }).click();
+  await expect_(() => page.getByRole('status').textContent(), 'Unlocked.');
+  expect(await lease.count()).toBe(0);
+  await saveScreenshot(page, 'console-mutex');
+});
+
 it('is usable from the keyboard and on a phone-sized screen', async () => {
   await page.goto(`${server.url}/console/`);
   await page.locator('table.types').waitFor();
