@@ -67,6 +67,7 @@ it('lists the domains and types with their counts, then the entities of one, fil
     ['accounting invoice 1', 'accounting user 2'],
   );
   await expect_(async () => page.getByTestId('readiness').textContent(), 'ready');
+  expect(oneLine(await page.getByTestId('totals').textContent())).toBe('3 live entities in 2 types of 1 domain.');
   await saveScreenshot(page, 'console-types');
 
   await page.locator('a[href="/console/entities/accounting/user"]').click();

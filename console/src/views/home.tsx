@@ -11,6 +11,8 @@ interface TypeCount {
   count: string;
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 const LIST_TYPES = `query ConsoleListTypes($input: ListTypesOpts!) {
   listTypes(input: $input) { types { domain type count } }
 }`;
@@ -63,6 +65,18 @@ export function Home({ domain }: { domain: string }) {
               , or <code>POST /api/entity/ref/DOMAIN/TYPE/KEY</code>; it shows up here.
             </p>
           </Empty>
+        )}
+        {types.status === 'ok' && types.value.length > 0 && (
+          <p data-testid="totals">
+            {plural(
+              types.value.reduce((sum, t) => sum + Number(t.count), 0),
+              'live entity',
+              'live entities',
+            )}{' '}
+            in {plural(types.value.length, 'type', 'types')} of{' '}
+            {plural(new Set(types.value.map((t) => t.domain)).size, 'domain', 'domains')}
+            {types.value.length === 1000 ? ' (the first 1000 types)' : ''}.
+          </p>
         )}
         {types.status === 'ok' && types.value.length > 0 && (
           <div class="scroll">
