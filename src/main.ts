@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     {
       url: app.url,
       graphql: `${app.url}/api/graphql`,
+      ...(config.console ? { console: `${app.url}/console` } : {}),
       storage: storageForLog(config.storage),
       cache: config.cache.name,
     },
