@@ -55,7 +55,7 @@ export function App() {
     main.current?.focus();
   }, [pathname]);
 
-  const current = route.page === 'entities' || route.page === 'entity' ? '' : route.page;
+  const current = route.page === 'entities' || route.page === 'entity' ? 'home' : route.page;
   const signedIn = storedToken() !== null;
 
   return (
@@ -96,7 +96,10 @@ export function App() {
       )}
       <main id="main" ref={main} tabIndex={-1}>
         {route.page === 'home' && <Home domain={search.get('domain') ?? ''} />}
-        {route.page === 'entities' && <Entities domain={route.domain} type={route.type} search={search} />}
+        {route.page === 'entities' && (
+          // A new type starts with a fresh form (its own filter and sort).
+          <Entities key={`${route.domain}/${route.type}`} domain={route.domain} type={route.type} search={search} />
+        )}
         {route.page === 'entity' && (
           <EntityPage
             key={`${route.domain}/${route.type}/${route.key}`}
