@@ -21,6 +21,7 @@ import type {
   TypeCount,
 } from './model.js';
 import type { CallContext } from './ports/access.js';
+import type { ReplayRequest, TriggerInput, TriggerView } from './triggers/model.js';
 
 /**
  * A live stream of items. Iterate it; `close()` (or leaving a for-await loop) ends it. When the server
@@ -71,5 +72,17 @@ export interface StategateApi {
   mutex: {
     lock(ctx: CallContext, request: MutexRequest): Promise<MutexLease>;
     unlock(ctx: CallContext, ref: MutexRef): Promise<void>;
+  };
+  /** Event triggers (UNIMPLEMENTED on a storage provider that cannot keep them). Views never carry the secret. */
+  triggers: {
+    create(ctx: CallContext, input: TriggerInput): Promise<TriggerView>;
+    /** By name; only those whose name starts with `prefix` when given. */
+    list(ctx: CallContext, opts?: { prefix?: string }): Promise<TriggerView[]>;
+    /** With the trigger's dead letters (the oldest 100). */
+    get(ctx: CallContext, name: string): Promise<TriggerView>;
+    /** Resolves with the trigger as it was; its cursor and dead letters go too. */
+    delete(ctx: CallContext, name: string): Promise<TriggerView>;
+    /** Sends the named dead letters (all when none are named) again; how many were marked. */
+    replay(ctx: CallContext, request: ReplayRequest): Promise<{ replayed: number }>;
   };
 }

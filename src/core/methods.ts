@@ -20,6 +20,11 @@ export const Method = {
   cacheDel: '/stategate.CacheService/Del',
   mutexLock: '/stategate.MutexService/Lock',
   mutexUnlock: '/stategate.MutexService/Unlock',
+  triggerCreate: '/stategate.TriggerService/Create',
+  triggerList: '/stategate.TriggerService/List',
+  triggerGet: '/stategate.TriggerService/Get',
+  triggerDelete: '/stategate.TriggerService/Delete',
+  triggerReplay: '/stategate.TriggerService/Replay',
 } as const;
 
 export type MethodName = (typeof Method)[keyof typeof Method];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AdmissionLimits } from './admission.js';
 import type { StategateApi } from './api.js';
 import { type Clock, createSystemClock } from './clock.js';
+import { StategateError } from './errors.js';
 import { Guard } from './guard.js';
 import { defaultLimits, type Limits } from './limits.js';
 import { Method } from './methods.js';
@@ -12,6 +13,7 @@ import { type Logger, silentLogger } from './ports/logger.js';
 import { type Metrics, noMetrics } from './ports/metrics.js';
 import type { StorageProvider } from './ports/storage.js';
 import { noTracer, type Tracer } from './ports/tracer.js';
+import type { TriggerStore } from './ports/trigger-store.js';
 import { type Readiness, type ReadinessOptions, ReadinessProbe } from './readiness.js';
 import { CacheService } from './services/cache.js';
 import { EntityService } from './services/entities.js';
@@ -20,6 +22,10 @@ import { MutexService } from './services/mutex.js';
 import { PeerService } from './services/peers.js';
 import { EventHub } from './stream/event-hub.js';
 import { MessageHub } from './stream/message-hub.js';
+import type { TriggerSpec } from './triggers/model.js';
+import type { WebhookSender } from './triggers/ports.js';
+import { TriggerEngine } from './triggers/trigger-engine.js';
+import { TriggerService } from './triggers/trigger-service.js';
 
 export interface StategateDeps {
   storage: StorageProvider;
@@ -37,6 +43,19 @@ export interface StategateDeps {
   /** Where the stages of each call are traced; default: nowhere. */
   tracer?: Tracer;
   readiness?: ReadinessOptions;
+  /** Event triggers; absent = the trigger API answers UNIMPLEMENTED (a storage provider without a trigger store). */
+  triggers?: TriggerDeps;
+}
+
+export interface TriggerDeps {
+  store: TriggerStore;
+  sender: WebhookSender;
+  /** STATEGATE_TRIGGERS: created or updated at start. */
+  declared: readonly { spec: TriggerSpec; from: 'now' | number }[];
+  concurrency: number;
+  leaseMs: number;
+  /** How often each delivering instance reads the log for new events while idle, ms (default 200). */
+  pollMs?: number;
 }
 
 /** How long a shutdown waits for calls in flight, and for which (see Stategate.close). */
@@ -81,6 +100,19 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
   const cache = new CacheService(deps.cache, clock, limits, metrics);
   const mutex = new MutexService(deps.mutex, clock, limits, metrics);
   const guard = new Guard(deps.access, deps.admission, logger, metrics, tracer);
+  const triggers = deps.triggers ? await startTriggers(deps, deps.triggers, limits, logger, metrics) : null;
+  const triggerCall = <I, O>(
+    method: string,
+    ctx: Parameters<typeof guard.unary>[1],
+    validate: (service: TriggerService) => I,
+    run: (service: TriggerService, input: I) => Promise<O>,
+  ) =>
+    guard.unary(
+      method,
+      ctx,
+      () => validate(triggersOrRefuse(triggers)),
+      (input) => run(triggersOrRefuse(triggers), input),
+    );
   const readiness = new ReadinessProbe(
     {
       // The cheapest real query every storage has: one indexed MAX over the log.
@@ -235,6 +267,43 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
           (r) => mutex.unlock(r),
         ),
     },
+    triggers: {
+      create: (ctx, input) =>
+        triggerCall(
+          Method.triggerCreate,
+          ctx,
+          (t) => t.validateCreate(input),
+          (t, i) => t.create(i),
+        ),
+      list: (ctx, opts) =>
+        guard.list(
+          Method.triggerList,
+          ctx,
+          () => ({ service: triggersOrRefuse(triggers), prefix: opts?.prefix ?? '' }),
+          ({ service, prefix }) => service.list(prefix),
+        ),
+      get: (ctx, name) =>
+        triggerCall(
+          Method.triggerGet,
+          ctx,
+          (t) => t.validateName(name),
+          (t, n) => t.get(n),
+        ),
+      delete: (ctx, name) =>
+        triggerCall(
+          Method.triggerDelete,
+          ctx,
+          (t) => t.validateName(name),
+          (t, n) => t.delete(n),
+        ),
+      replay: (ctx, request) =>
+        triggerCall(
+          Method.triggerReplay,
+          ctx,
+          (t) => t.validateReplay(request),
+          (t, r) => t.replay(r),
+        ),
+    },
   };
 
   return {
@@ -248,6 +317,8 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
     readiness: () => readiness.probe(),
     async close(drain: ShutdownDrain = {}) {
       readiness.close();
+      // Deliveries stop and their leases are released first, so another instance takes them over at once.
+      await triggers?.engine.close();
       // Streams first: a stream is a request in flight too, which only ends when its hub ends it.
       await eventHub.close();
       await messageHub.close();
@@ -274,6 +345,34 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
       }
     },
   };
+}
+
+/** Starts delivery of the cluster's triggers, after creating or updating those STATEGATE_TRIGGERS declares. */
+async function startTriggers(
+  deps: StategateDeps,
+  t: TriggerDeps,
+  limits: Limits,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<{ service: TriggerService; engine: TriggerEngine }> {
+  await t.store.open();
+  const engine = new TriggerEngine(
+    t.store,
+    deps.mutex,
+    { store: t.store, log: deps.storage, sender: t.sender, logger, metrics },
+    { concurrency: t.concurrency, leaseMs: t.leaseMs, ...(t.pollMs !== undefined && { pollMs: t.pollMs }) },
+  );
+  const service = new TriggerService({ store: t.store, storage: deps.storage, sender: t.sender, engine, limits });
+  await service.declare(t.declared);
+  engine.start();
+  return { service, engine };
+}
+
+function triggersOrRefuse(triggers: { service: TriggerService } | null): TriggerService {
+  if (triggers === null) {
+    throw new StategateError('UNIMPLEMENTED', 'triggers are not available on this storage provider');
+  }
+  return triggers.service;
 }
 
 function keyOf(key: { domain: string; type: string; key: string }): string {

@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import './scalars.js';
 import './entity.js';
 import './list-types.js';
+import './triggers.js';
 import './event.js';
 import './peer.js';
 import './cache.js';

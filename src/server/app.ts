@@ -22,6 +22,7 @@ import { reloadTls } from './network/tls-reload.js';
 import { createOnePort } from './one-port.js';
 import { sendLiveness, sendReadiness } from './probes.js';
 import { createTracing } from './tracing/index.js';
+import { triggerDeps } from './triggers/trigger-deps.js';
 
 export const GRAPHQL_PATH = '/api/graphql';
 
@@ -52,6 +53,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   const storage = operations.instrument(tracing.storage(rawStorage));
   const bus = tracing.bus(await createBus(config.channel, logger.child({ component: 'bus' })));
   const { cache, mutex } = await createCacheAndMutex(config.cache, logger.child({ component: 'cache' }));
+  // Triggers keep their state in the storage's own database (the uninstrumented provider holds the accessor).
+  const triggers = triggerDeps(config, rawStorage);
   const stategate = await createStategate({
     storage,
     bus,
@@ -64,7 +67,8 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
     logger: logger.child({ component: 'core' }),
     metrics: operations.metrics,
     tracer: tracing.tracer,
-  });
+    ...(triggers && { triggers: triggers.deps }),
+  }).catch(triggers?.startFailed ?? ((err: unknown) => Promise.reject(err)));
 
   const api = observeApi(stategate.api);
   const graphql = createGraphqlServer({
@@ -238,6 +242,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
       // Requests that arrived before the port closed are answered before storage closes, also those a
       // transport is still reading or parsing (not in core yet).
       await stategate.close({ timeoutMs: config.shutdownTimeoutMs, transports: () => inFlight.drained() });
+      triggers?.close();
       await access.close();
       await websockets.close();
       // Connections whose last request was a stream that just ended are idle keep-alives now: close them

@@ -32,6 +32,8 @@ describe('schema.graphql', () => {
       'getCache',
       'getEntity',
       'getEvent',
+      'getTrigger',
+      'listTriggers',
       'listTypes',
       'searchEntities',
       'searchEvents',
@@ -39,10 +41,13 @@ describe('schema.graphql', () => {
     expect(names('Mutation')).toEqual(
       [
         'broadcastMessage',
+        'createTrigger',
         'delCache',
         'delEntity',
+        'deleteTrigger',
         'editEntity',
         'lockMutex',
+        'replayTrigger',
         'revertEntity',
         'setCache',
         'setEntity',

@@ -22,7 +22,9 @@ export type CounterName =
   | 'cacheHits'
   | 'cacheMisses'
   | 'locksGranted'
-  | 'locksRefused';
+  | 'locksRefused'
+  /** One trigger delivery attempt: labels trigger (its name; the number of triggers is capped), outcome (delivered | failed | dead_lettered). */
+  | 'triggerDeliveries';
 
 export type HistogramName =
   /** Seconds a call took, admission to answer: labels method, transport, code. */
@@ -32,7 +34,15 @@ export type HistogramName =
 
 export type GaugeName =
   /** Streams open now: label transport. */
-  'openStreams';
+  | 'openStreams'
+  /** Per trigger (label trigger), reported by the instance delivering it (0 elsewhere): its cursor position, */
+  | 'triggerPosition'
+  /** log positions committed after its cursor, */
+  | 'triggerLag'
+  /** its dead letters, */
+  | 'triggerDeadLetters'
+  /** and the failed attempts of its oldest pending event. */
+  | 'triggerAttempts';
 
 export type Labels = Readonly<Record<string, string>>;
 

@@ -66,6 +66,11 @@ export class PrometheusMetrics implements Metrics {
       cacheMisses: counter('stategate_cache_misses_total', 'Cache reads that found nothing (or an expired value).'),
       locksGranted: counter('stategate_locks_granted_total', 'Mutex locks granted.'),
       locksRefused: counter('stategate_locks_refused_total', 'Mutex locks refused because the mutex was held.'),
+      triggerDeliveries: counter(
+        'stategate_trigger_deliveries_total',
+        'Trigger delivery attempts by this instance, by trigger and outcome (delivered, failed, dead_lettered).',
+        ['trigger', 'outcome'],
+      ),
     };
     // Every closed label value starts at 0, so a scrape shows each series before its first event.
     for (const reason of AUTH_REASONS) this.counters.authFailures.inc({ reason }, 0);
@@ -89,6 +94,30 @@ export class PrometheusMetrics implements Metrics {
         name: 'stategate_open_streams',
         help: 'Streams open now, by transport.',
         labelNames: ['transport'],
+        registers,
+      }),
+      triggerPosition: new Gauge({
+        name: 'stategate_trigger_cursor_position',
+        help: 'The cursor of a trigger (last log position done), on the instance delivering it.',
+        labelNames: ['trigger'],
+        registers,
+      }),
+      triggerLag: new Gauge({
+        name: 'stategate_trigger_lag_positions',
+        help: 'Log positions committed after the cursor of a trigger, on the instance delivering it.',
+        labelNames: ['trigger'],
+        registers,
+      }),
+      triggerDeadLetters: new Gauge({
+        name: 'stategate_trigger_dead_letters',
+        help: 'Events in the dead-letter list of a trigger, on the instance delivering it.',
+        labelNames: ['trigger'],
+        registers,
+      }),
+      triggerAttempts: new Gauge({
+        name: 'stategate_trigger_attempts',
+        help: 'Failed attempts of the oldest pending event of a trigger, on the instance delivering it.',
+        labelNames: ['trigger'],
         registers,
       }),
     };

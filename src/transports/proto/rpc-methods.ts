@@ -2,7 +2,14 @@ import type { DescMessage, DescMethod, MessageShape } from '@bufbuild/protobuf';
 import type { StategateApi, Subscription } from '../../core/api.js';
 import { Method, type MethodName } from '../../core/methods.js';
 import type { CallContext } from '../../core/ports/access.js';
-import { CacheService, EntityService, EventService, MutexService, PeerService } from '../../generated/stategate_pb.js';
+import {
+  CacheService,
+  EntityService,
+  EventService,
+  MutexService,
+  PeerService,
+  TriggerService,
+} from '../../generated/stategate_pb.js';
 import {
   coreCacheEntry,
   coreCacheRef,
@@ -27,6 +34,13 @@ import {
   protoPeerMessage,
   protoTypeCounts,
 } from './convert.js';
+import {
+  coreReplayRequest,
+  coreTriggerInput,
+  protoReplayResult,
+  protoTriggerInfo,
+  protoTriggerInfos,
+} from './trigger-convert.js';
 
 interface RpcBase<I extends DescMessage, O extends DescMessage> {
   /** The gRPC full method, e.g. `/stategate.EntityService/Set`: the name core, policies and events use. */
@@ -187,6 +201,21 @@ export const rpcMethods = {
     await api.mutex.unlock(ctx, coreMutexRef(req));
     return protoEmpty();
   }),
+  [Method.triggerCreate]: unary(TriggerService.method.create, async (api, ctx, req) =>
+    protoTriggerInfo(await api.triggers.create(ctx, coreTriggerInput(req))),
+  ),
+  [Method.triggerList]: unary(TriggerService.method.list, async (api, ctx, req) =>
+    protoTriggerInfos(await api.triggers.list(ctx, req.prefix === '' ? {} : { prefix: req.prefix })),
+  ),
+  [Method.triggerGet]: unary(TriggerService.method.get, async (api, ctx, req) =>
+    protoTriggerInfo(await api.triggers.get(ctx, req.name)),
+  ),
+  [Method.triggerDelete]: unary(TriggerService.method.delete, async (api, ctx, req) =>
+    protoTriggerInfo(await api.triggers.delete(ctx, req.name)),
+  ),
+  [Method.triggerReplay]: unary(TriggerService.method.replay, async (api, ctx, req) =>
+    protoReplayResult(await api.triggers.replay(ctx, coreReplayRequest(req))),
+  ),
 } as const satisfies Record<MethodName, RpcMethod>;
 
 /** The rpcs in proto order (services as declared, methods as declared). */

@@ -2,6 +2,7 @@ import type { StategateApi, Subscription } from '../../../src/core/api.js';
 import { StategateError } from '../../../src/core/errors.js';
 import type { CacheEntry, Entity, EntityKey, Event, MutexLease, PeerMessage } from '../../../src/core/model.js';
 import type { CallContext } from '../../../src/core/ports/access.js';
+import type { TriggerView } from '../../../src/core/triggers/model.js';
 
 /** A subscription the test drives: push items, fail it, and see whether the server closed it. */
 export class FakeSubscription<T> implements Subscription<T> {
@@ -202,6 +203,29 @@ export function createFakeApi() {
         record('mutex.unlock', ctx, ref);
       },
     },
+    // Triggers: each call recorded and answered with the same view (the trigger transports' unit tests).
+    triggers: {
+      async create(ctx, input) {
+        record('triggers.create', ctx, input);
+        return triggerView(input.name);
+      },
+      async list(ctx, opts) {
+        record('triggers.list', ctx, opts ?? {});
+        return [triggerView('t1')];
+      },
+      async get(ctx, name) {
+        record('triggers.get', ctx, name);
+        return triggerView(name);
+      },
+      async delete(ctx, name) {
+        record('triggers.delete', ctx, name);
+        return triggerView(name);
+      },
+      async replay(ctx, request) {
+        record('triggers.replay', ctx, request);
+        return { replayed: request.eventIds?.length ?? 0 };
+      },
+    },
   };
 
   return {
@@ -221,3 +245,18 @@ export function createFakeApi() {
 }
 
 export type FakeApi = ReturnType<typeof createFakeApi>;
+
+function triggerView(name: string): TriggerView {
+  return {
+    name,
+    url: 'https://hooks.example.com/in',
+    domain: '*',
+    type: '*',
+    key: '*',
+    headerNames: [],
+    timeoutMs: 10_000,
+    maxAttempts: 10,
+    createdAt: 1_700_000_000_000,
+    status: { position: 0, lag: 0, attempts: 0, lastError: null, deadLetterCount: 0, deadLetters: [] },
+  };
+}
