@@ -130,10 +130,11 @@ it('opens an entity: its values, its history, a diff between two versions, and i
 it('reverts to an earlier version, and refuses to when another client changed the entity meanwhile', async () => {
   await page.goto(`${server.url}/console/entity/accounting/user/alice`);
   await expect_(() => page.getByTestId('current-version').textContent(), '2');
-  await rowOf('1').getByRole('button', { name: 'Revert to version 1' }).click();
-  await rowOf('1')
-    .getByRole('button', { name: /Revert to v1 \(if still v2\)/ })
-    .click();
+  // From the keyboard: Enter asks, focus moves to the confirmation, Enter confirms.
+  await rowOf('1').getByRole('button', { name: 'Revert to version 1' }).focus();
+  await page.keyboard.press('Enter');
+  await expect_(() => page.evaluate(() => document.activeElement?.textContent), 'Revert to v1 (if still v2)');
+  await page.keyboard.press('Enter');
   await expect_(() => page.getByTestId('current-version').textContent(), '3');
   const reverted = await api(GET, alice);
   expect(reverted.data).toEqual({ getEntity: { version: '3', values: { name: 'Alice', age: 30 } } });

@@ -350,7 +350,13 @@ function Timeline(props: TimelineProps) {
                   <td>
                     {isCurrent || isDeletion(event) ? null : confirming === event.id ? (
                       <span class="confirm">
-                        <button type="button" class="danger" onClick={() => revert(event)}>
+                        <button
+                          type="button"
+                          class="danger"
+                          // The button that asked is gone: keyboard focus moves to the confirmation.
+                          ref={(el) => el?.focus()}
+                          onClick={() => revert(event)}
+                        >
                           Revert to v{version} (if still v{shownVersion ?? 'deleted'})
                         </button>
                         <button type="button" onClick={() => setConfirming(null)}>
