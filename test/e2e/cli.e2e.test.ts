@@ -229,7 +229,7 @@ describe('--token, with auth on', () => {
     await jwks?.close();
   });
 
-  it('without a token is UNAUTHENTICATED (exit 1); with one the call and tail work', async () => {
+  it('without a token is UNAUTHENTICATED (exit 1), for calls and tail; with one both work', async () => {
     const refused = await cli(['set', 'crm', 'person', 'ada', '{}', '--url', authed.url]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/UNAUTHENTICATED/);
@@ -240,6 +240,18 @@ describe('--token, with auth on', () => {
     const tailRefused = await cli(['tail', '--url', authed.url]);
     expect(tailRefused.code).toBe(1);
     expect(tailRefused.stderr).toMatch(/UNAUTHENTICATED/);
+    // With the token, tail's graphql-ws connection is accepted: it replays the Set made above.
+    const child = spawn(process.execPath, [BIN, 'tail', '--after', '0', '--url', authed.url, '--token', token], {
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    const first = await new Promise<string>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`tail exited ${code}`)));
+      createInterface({ input: child.stdout }).once('line', resolve);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(JSON.parse(first)).toMatchObject({ claims: { sub: 'cli-user' }, entity: { key: 'ada', values: { n: 1 } } });
   });
 });
 
