@@ -9,8 +9,9 @@ import type { EntityHead } from '../../../core/ports/storage.js';
  *   keys may be anything (`$x`, `a.b`, "" …), which BSON field names cannot all hold, and the text is what
  *   the filter evaluator and the sort by compact JSON text need. Filters run in the provider (search.ts).
  * - `_id` is the string (domain, type, key, version): unique, so it is the compare-and-set on the version
- *   (G3), and FerretDB looks it up by primary key (it pushes down no other condition), so finding an
- *   entity's latest version is a few point reads (latest-version.ts).
+ *   (G3). FerretDB 1.24 pushes down no other condition, but even that one scans the table (heads.ts), so
+ *   Get and search read the small `heads` collection instead; the events are read by `_id` only when a
+ *   head may be behind (latest-version.ts).
  * - Times are int64 (Long), read back as bigint; versions and positions are plain numbers.
  */
 export interface EventDoc {
@@ -31,6 +32,9 @@ export interface EventDoc {
   /** True for a deletion: the entity is not live after this event. */
   deleted: boolean;
 }
+
+/** What an entity's latest event (or its head document, heads.ts) says about the entity. */
+export type StateDoc = Pick<EventDoc, 'domain' | 'type' | 'key' | 'version' | 'values' | 'deleted' | 'time'>;
 
 /** `_id` of an entity's event at `version`: JSON of the parts, so no two entities or versions can collide. */
 export function eventKey(key: EntityKey, version: number): string {
@@ -70,7 +74,7 @@ export function toEvent(doc: EventDoc): Event {
 }
 
 /** The head that an entity's latest event implies (values null after a deletion). */
-export function headOfEvent(doc: EventDoc): EntityHead {
+export function headOfEvent(doc: StateDoc): EntityHead {
   return {
     version: Number(doc.version),
     values: doc.deleted ? null : parseObject(doc.values),
@@ -79,7 +83,7 @@ export function headOfEvent(doc: EventDoc): EntityHead {
 }
 
 /** The live entity an entity's latest event implies, or null when it was a deletion. */
-export function entityOfEvent(doc: EventDoc): Entity | null {
+export function entityOfEvent(doc: StateDoc): Entity | null {
   if (doc.deleted) return null;
   return {
     domain: doc.domain,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db, MongoClient, ReadConcernLevel } from 'mongodb';
 import { alreadyExists, StategateError, unavailable } from '../../../core/errors.js';
 import type { Entity, EntityKey, Event, EventRef, TypeCount } from '../../../core/model.js';
@@ -13,7 +14,19 @@ import type {
 import { planWrite } from '../../../core/write-plan.js';
 import { guardedRead } from '../failures.js';
 import { connect } from './connection.js';
-import { type EventDoc, entityKey, entityOfEvent, eventKey, headOfEvent, toEvent, toLong } from './documents.js';
+import {
+  type EventDoc,
+  entityKey,
+  entityOfEvent,
+  eventKey,
+  headOfEvent,
+  type StateDoc,
+  toBigInt,
+  toEvent,
+  toLong,
+} from './documents.js';
+import { EntityStates } from './entity-states.js';
+import { HEAD_DEADLINE_MS, HeadStore, headOf, LOCK_LEASE_MS } from './heads.js';
 import { ensureIndexes } from './indexes.js';
 import { LatestVersions } from './latest-version.js';
 import { listTypes } from './list-types.js';
@@ -47,8 +60,11 @@ const MAX_ATTEMPTS = 200;
 const MAX_PAUSE_MS = 100;
 /** Most appends committed by one insertMany. */
 const MAX_BATCH = 256;
-/** Lookups of getEntities in flight at once. */
-const GET_MANY_PARALLEL = 32;
+/**
+ * How long a batch waits for other writers' locks on its entities: a lock expires LOCK_LEASE_MS after it
+ * was taken and is then taken over, so this covers one that was taken just before the wait began.
+ */
+const LOCK_WAIT_MS = 2 * LOCK_LEASE_MS;
 
 /**
  * MongoDB storage that needs nothing but single-document inserts and unique indexes: no multi-document
@@ -57,8 +73,9 @@ const GET_MANY_PARALLEL = 32;
  * never updated or deleted; an append is one insert, which is the commit point (G1).
  *
  * - The event carries the entity's full state after the change (a deletion: a `deleted` mark and the state
- *   before), so state and event are one document and can never disagree; Get and search read the latest
- *   event of an entity.
+ *   before), so state and event are one document and can never disagree. Get, the version check and
+ *   search read a copy of it, the entity's head, kept exact by a per-entity lock (heads.ts): FerretDB
+ *   scans a collection for every query, so they read the small heads instead of the events.
  * - G3: the event's `_id` is (entity, version). Two writers planning the same version insert the same
  *   `_id`; one fails, re-plans on top of the winner, and its precondition may now refuse it.
  * - G4: `position` has a unique index and a writer inserts at exactly (the highest position it has seen)
@@ -83,7 +100,7 @@ export async function createMongoStorage(options: MongoStorageOptions): Promise<
     allowStandalone: options.allowStandalone ?? false,
   });
   try {
-    const storage = new MongoStorage(connection.client, connection.db, connection.readConcern);
+    const storage = new MongoStorage(connection.client, connection.db, connection.readConcern, logger);
     await storage.open();
     logger.info(
       { database: connection.db.databaseName, topology: connection.topology, readConcern: connection.readConcern },
@@ -103,6 +120,9 @@ interface Pending {
   reject: (error: StategateError) => void;
 }
 
+/** How one append of a batch ended; settled only once the batch's heads are written and locks released. */
+type Outcome = { pending: Pending; event: Event; doc: EventDoc } | { pending: Pending; error: StategateError };
+
 class MongoStorage implements StorageProvider {
   readonly name = 'mongo';
   /** For writers: the primary's latest state (a stale read would only cost a retry). */
@@ -110,6 +130,8 @@ class MongoStorage implements StorageProvider {
   /** For clients: only what a failover cannot roll back (majority on a replica set). */
   private readonly committed: Collection<EventDoc>;
   private readonly versions = new LatestVersions();
+  private readonly heads: HeadStore;
+  private readonly states: EntityStates;
   /** The highest position this instance has seen occupied; the next append tries the one after it. */
   private position = 0;
   /** The longest pause before retrying a lost position race, ms; adapts to the contention (appendNow). */
@@ -124,14 +146,18 @@ class MongoStorage implements StorageProvider {
     private readonly client: MongoClient,
     db: Db,
     readConcern: ReadConcernLevel,
+    private readonly logger: Logger,
   ) {
     this.events = db.collection<EventDoc>('events', { readConcern: { level: 'local' } });
     this.committed = db.collection<EventDoc>('events', { readConcern: { level: readConcern } });
+    this.heads = new HeadStore(db, readConcern);
+    this.states = new EntityStates(this.heads, this.committed, this.versions);
   }
 
-  /** Creates the indexes that are missing and learns the log's head. */
+  /** Creates the indexes that are missing, builds heads for a database older than them, learns the log's head. */
   async open(): Promise<void> {
     await ensureIndexes(this.events);
+    await this.heads.backfill(this.events);
     this.position = await this.highestPosition(this.events);
   }
 
@@ -158,44 +184,97 @@ class MongoStorage implements StorageProvider {
   }
 
   /**
-   * Group commit: plans the batch in order (an intent sees the ones before it), then inserts all its events
-   * at the next positions with one ordered insertMany, which stops at the first refusal. Each inserted event
-   * followed its predecessor, so the log stays without holes. The refused one and those after it (whose plans
-   * may have counted on it) go through `appendNow` one by one, planned afresh.
+   * Group commit under the entities' locks (heads.ts): takes the locks of every entity of the batch, plans
+   * the batch in order (an intent sees the ones before it), then inserts all its events at the next
+   * positions with one ordered insertMany, which stops at the first refusal. Each inserted event followed
+   * its predecessor, so the log stays without holes. The refused one and those after it (whose plans may
+   * have counted on it) go through `appendNow` one by one, planned afresh. Then the heads are written and
+   * the locks released, and only then are the appends answered, so a Get after an answer reads the head.
    */
   private async commitBatch(batch: Pending[]): Promise<void> {
-    const planned: { pending: Pending; doc: EventDoc }[] = [];
-    const inBatch = new Map<string, EventDoc>();
-    // Entities this instance wrote or read lately are planned from memory (a stale one only costs a retry).
-    const stored = new Map<string, EventDoc | null>();
-    const unknown = new Map<string, EntityKey>();
-    for (const { intent } of batch) {
-      const remembered = this.versions.remembered(intent.target);
-      if (remembered) stored.set(entityKey(intent.target), remembered);
-      else unknown.set(entityKey(intent.target), intent.target);
-    }
+    const token = randomUUID();
+    const targets = batch.map((p) => p.intent.target);
+    let stolen: Set<string>;
+    let since: number;
     try {
-      const keys = [...unknown.entries()];
-      const found = await Promise.all(keys.map(([, key]) => this.versions.latest(this.events, key)));
-      for (const [i, [id]] of keys.entries()) stored.set(id, found[i]!);
+      ({ stolen, since } = await this.heads.acquire(targets, token, Date.now() + LOCK_WAIT_MS));
     } catch (err) {
       const error = unavailable(`mongo write failed: ${(err as Error).message}`, err);
       for (const p of batch) p.reject(error);
       return;
     }
+    // Entities that may have events whose head is not written: their locks stay, so readers ask the events.
+    const uncertain = new Set<string>();
+    const outcomes = await this.commitLocked(batch, stolen, uncertain);
+    // The latest committed event of each entity becomes its head. Past the deadline the lease may be
+    // someone else's soon, so heads are left alone and their locks expire instead (readers ask the events).
+    const latest = new Map<string, EventDoc>();
+    for (const o of outcomes) if ('doc' in o) latest.set(entityKey(o.doc), o.doc);
+    let written = latest.size === 0;
+    if (!written && Date.now() - since < HEAD_DEADLINE_MS) {
+      written = await this.heads.write([...latest.values()].map(headOf)).then(
+        () => true,
+        () => false,
+      );
+    }
+    if (!written) {
+      this.logger.warn(
+        { entities: latest.size, heldMs: Date.now() - since },
+        'mongo heads not written: their locks are left to expire, readers ask the events meanwhile',
+      );
+    }
+    const ids = [...new Set(targets.map(entityKey))];
+    const releasable = ids.filter((id) => !uncertain.has(id) && (written || !latest.has(id)));
+    await this.heads.release(releasable, token).catch(() => undefined);
+    for (const o of outcomes) {
+      if ('event' in o) o.pending.resolve(o.event);
+      else o.pending.reject(o.error);
+    }
+  }
+
+  private async commitLocked(batch: Pending[], stolen: Set<string>, uncertain: Set<string>): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const planned: { pending: Pending; doc: EventDoc }[] = [];
+    const inBatch = new Map<string, StateDoc>();
+    // Entities this instance wrote lately are planned from memory, the others from their heads (exact
+    // while the lock is held, unless it was taken over from a writer that died). A stale plan only costs
+    // a retry: its event's `_id` is taken.
+    const stored = new Map<string, StateDoc | null>();
+    const unknown = new Map<string, EntityKey>();
+    for (const { intent } of batch) {
+      const id = entityKey(intent.target);
+      const remembered = stolen.has(id) ? undefined : this.versions.remembered(intent.target);
+      if (remembered) stored.set(id, remembered);
+      else unknown.set(id, intent.target);
+    }
+    try {
+      const keys = [...unknown.entries()];
+      const found = await Promise.all(keys.map(([id, key]) => this.plannedState(key, stolen.has(id))));
+      for (const [i, [id]] of keys.entries()) stored.set(id, found[i]!);
+    } catch (err) {
+      const error = unavailable(`mongo write failed: ${(err as Error).message}`, err);
+      return batch.map((pending) => ({ pending, error }));
+    }
     for (const pending of batch) {
       const id = entityKey(pending.intent.target);
-      const latest = inBatch.get(id) ?? stored.get(id) ?? null;
       try {
+        // No head means a new entity, unless its head was removed by hand: before a refusal counts on it
+        // (edit or delete of a missing entity), the events are asked.
+        if (!inBatch.has(id) && stored.get(id) === null && this.refuses(pending.intent, null)) {
+          stored.set(id, await this.versions.latest(this.events, pending.intent.target));
+        }
+        const latest = inBatch.get(id) ?? stored.get(id) ?? null;
         const doc = this.plan(pending.intent, latest ? headOfEvent(latest) : null);
         doc.position = this.position + 1 + planned.length;
         inBatch.set(id, doc);
         planned.push({ pending, doc });
       } catch (err) {
-        pending.reject(err as StategateError);
+        const error =
+          err instanceof StategateError ? err : unavailable(`mongo write failed: ${(err as Error).message}`, err);
+        outcomes.push({ pending, error });
       }
     }
-    if (planned.length === 0) return;
+    if (planned.length === 0) return outcomes;
     let inserted = planned.length;
     try {
       await this.events.insertMany(
@@ -205,26 +284,46 @@ class MongoStorage implements StorageProvider {
     } catch (err) {
       const refused = (err as { writeErrors?: { index?: number; code?: number }[] }).writeErrors?.[0];
       if (refused?.code !== 11000 || typeof refused.index !== 'number') {
-        // Unknown outcome (connection lost…): none of these is acknowledged.
+        // Unknown outcome (connection lost…): none of these is acknowledged. Some may be committed, so
+        // their locks must not be released with heads unwritten: the heads are rebuilt from the events.
         const error = unavailable(`mongo write failed: ${(err as Error).message}`, err);
-        for (const { pending } of planned) pending.reject(error);
-        return;
+        for (const { doc } of planned) uncertain.add(entityKey(doc));
+        return [...outcomes, ...planned.map(({ pending }) => ({ pending, error }))];
       }
       inserted = refused.index;
     }
     for (const { pending, doc } of planned.slice(0, inserted)) {
       this.position = doc.position;
       this.versions.remember(entityKey(doc), doc);
-      pending.resolve(toEvent(doc));
+      outcomes.push({ pending, event: toEvent(doc), doc });
     }
     for (const { pending } of planned.slice(inserted)) {
-      await this.appendNow(pending.intent).then(pending.resolve, pending.reject);
+      try {
+        const doc = await this.appendNow(pending.intent, stolen, uncertain);
+        outcomes.push({ pending, event: toEvent(doc), doc });
+      } catch (err) {
+        outcomes.push({ pending, error: err as StategateError });
+      }
     }
+    return outcomes;
   }
 
-  private async appendNow(intent: WriteIntent): Promise<Event> {
+  /** The state to plan a write on while holding the entity's lock. */
+  private async plannedState(key: EntityKey, stolen: boolean): Promise<StateDoc | null> {
+    if (stolen) return this.versions.latest(this.events, key);
+    // No head: a new entity. (Were its head removed by hand, version 1 is taken and appendNow re-plans.)
+    return (await this.heads.head(key)) ?? null;
+  }
+
+  /** Appends one intent on its own; the caller holds the entity's lock. Resolves with the committed event. */
+  private async appendNow(intent: WriteIntent, stolen: Set<string>, uncertain: Set<string>): Promise<EventDoc> {
+    const id = entityKey(intent.target);
     try {
-      let latest = await this.versions.latest(this.events, intent.target);
+      let latest: StateDoc | null =
+        (stolen.has(id) ? undefined : this.versions.remembered(intent.target)) ??
+        (await this.plannedState(intent.target, stolen.has(id)));
+      if (latest === null && this.refuses(intent, null))
+        latest = await this.versions.latest(this.events, intent.target);
       let lost = 0;
       for (let attempt = 1; ; attempt++) {
         const doc = this.plan(intent, latest ? headOfEvent(latest) : null);
@@ -234,13 +333,13 @@ class MongoStorage implements StorageProvider {
           this.pressure = Math.floor(this.pressure / 2);
           this.position = doc.position;
           this.versions.remember(entityKey(doc), doc);
-          return toEvent(doc);
+          return doc;
         }
         if (attempt >= MAX_ATTEMPTS) {
           throw unavailable(`too many concurrent writers: gave up after ${attempt} attempts; nothing was written`);
         }
         if (outcome === 'version taken') {
-          // Another instance committed this entity first: plan again on top of it.
+          // Planned on a stale state (another instance's write, or a head removed by hand): ask the events.
           latest = await this.versions.latest(this.events, intent.target);
           continue;
         }
@@ -264,7 +363,18 @@ class MongoStorage implements StorageProvider {
       }
     } catch (err) {
       if (err instanceof StategateError) throw err;
+      // A driver error: an insert may have landed without its answer.
+      uncertain.add(id);
       throw unavailable(`mongo write failed: ${(err as Error).message}`, err);
+    }
+  }
+
+  private refuses(intent: WriteIntent, head: EntityHead | null): boolean {
+    try {
+      this.plan(intent, head);
+      return false;
+    } catch {
+      return true;
     }
   }
 
@@ -314,31 +424,13 @@ class MongoStorage implements StorageProvider {
 
   async getEntity(key: EntityKey): Promise<Entity | null> {
     return this.read(async () => {
-      const latest = await this.versions.latest(this.committed, key);
+      const latest = await this.states.latest(key);
       return latest && entityOfEvent(latest);
     });
   }
 
   async getEntities(keys: readonly EntityKey[]): Promise<(Entity | null)[]> {
-    return this.read(async () => {
-      const results: (Entity | null)[] = new Array(keys.length).fill(null);
-      const answers = new Map<string, Promise<Entity | null>>();
-      let next = 0;
-      const worker = async () => {
-        for (let i = next++; i < keys.length; i = next++) {
-          const key = keys[i]!;
-          const id = entityKey(key);
-          let answer = answers.get(id);
-          if (!answer) {
-            answer = this.versions.latest(this.committed, key).then((doc) => doc && entityOfEvent(doc));
-            answers.set(id, answer);
-          }
-          results[i] = await answer;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(GET_MANY_PARALLEL, keys.length) }, worker));
-      return results;
-    });
+    return this.read(async () => (await this.states.many(keys)).map((doc) => doc && entityOfEvent(doc)));
   }
 
   async getEventByVersion(key: EntityKey, version: number): Promise<Event | null> {
@@ -349,13 +441,36 @@ class MongoStorage implements StorageProvider {
     });
   }
 
+  /**
+   * By `_id` point reads, not a search of the entity's events: versions run 1…latest without gaps and an
+   * entity's times never go backwards (the plan raises them), so the answer is the last version whose
+   * time is <= at, found by bisecting.
+   */
   async getEventAt(key: EntityKey, at: bigint): Promise<Event | null> {
     return this.read(async () => {
-      const doc = await this.committed.findOne(
-        { domain: key.domain, type: key.type, key: key.key, time: { $lte: toLong(at) } },
-        { sort: { time: -1, position: -1 }, useBigInt64: true },
-      );
-      return doc && toEvent(doc);
+      const latest = await this.states.latest(key);
+      if (!latest) return null;
+      const get = (version: number) => this.committed.findOne({ _id: eventKey(key, version) }, { useBigInt64: true });
+      if (toBigInt(latest.time) <= at) {
+        const doc = await get(latest.version);
+        return doc && toEvent(doc);
+      }
+      // low: a version with time <= at (0: none); high: one with time > at.
+      let low = 0;
+      let lowDoc: EventDoc | null = null;
+      let high = latest.version;
+      while (high - low > 1) {
+        const middle = Math.floor((low + high) / 2);
+        const doc = await get(middle);
+        if (!doc) throw new Error(`event ${middle} of an entity at version ${latest.version} is missing`);
+        if (toBigInt(doc.time) <= at) {
+          low = middle;
+          lowDoc = doc;
+        } else {
+          high = middle;
+        }
+      }
+      return lowDoc && toEvent(lowDoc);
     });
   }
 
@@ -368,7 +483,7 @@ class MongoStorage implements StorageProvider {
   }
 
   async searchEntities(query: EntityQuery): Promise<Entity[]> {
-    return this.read(() => searchEntities(this.committed, query));
+    return this.read(() => searchEntities(this.states, query));
   }
 
   async searchEvents(query: EventQuery): Promise<Event[]> {

@@ -3,6 +3,7 @@ import type { Column, Filter, Scalar } from '../../../core/filter/ast.js';
 import type { Entity, Event } from '../../../core/model.js';
 import type { EntityQuery, EventQuery } from '../../../core/ports/storage.js';
 import { type EventDoc, entityOfEvent, toBigInt, toEvent, toLong } from './documents.js';
+import type { EntityStates } from './entity-states.js';
 import { comparator, matches, type Searchable } from './evaluate-filter.js';
 
 /*
@@ -11,10 +12,11 @@ import { comparator, matches, type Searchable } from './evaluate-filter.js';
  * semantics (G10). Pushed-down conditions only ever select a superset of the answer, so the evaluator
  * stays the single source of truth.
  *
- * Entities are found through their events (each key's latest event, unless it is a deletion), so search
- * can never disagree with Get or lag behind a commit (G1). The cost: an entity search reads the event
- * history of the domain and type (narrowed to the keys named by `_id` equality); FerretDB 1.x scans the
- * collection for any query but one on `_id` anyway.
+ * Entities are found through their exact latest states (entity-states.ts: the heads, and the events of
+ * entities being written), the same Get reads, so search can never disagree with Get or lag behind a
+ * commit (G1). A filter that pins `key` (equality or `in`) reads only those heads; otherwise all heads of
+ * the domain and type are read (FerretDB 1.x scans the collection for any query anyway). Event search
+ * reads the events of the domain and type.
  */
 
 /** Document fields of the columns a pushed-down equality may name. */
@@ -27,19 +29,11 @@ const EVENT_FIELDS: Record<Column, string> = {
   position: 'position',
 };
 
-export async function searchEntities(events: Collection<EventDoc>, query: EntityQuery): Promise<Entity[]> {
-  const where = {
-    ...(query.filter ? narrow(query.filter, { key: 'key' }) : {}),
-    domain: query.domain,
-    type: query.type,
-  };
-  const latest = new Map<string, EventDoc>();
-  for await (const doc of events.find(where, { projection: { claims: 0 }, useBigInt64: true })) {
-    const seen = latest.get(doc.key);
-    if (!seen || seen.version < doc.version) latest.set(doc.key, doc);
-  }
+export async function searchEntities(states: EntityStates, query: EntityQuery): Promise<Entity[]> {
+  const pinned = query.filter ? narrow(query.filter, { key: 'key' }).key : undefined;
+  const keys = pinned === undefined ? null : typeof pinned === 'string' ? [pinned] : (pinned as { $in: string[] }).$in;
   const items: { entity: Entity; searchable: Searchable }[] = [];
-  for (const doc of latest.values()) {
+  for (const doc of await states.ofType(query.domain, query.type, keys)) {
     const entity = entityOfEvent(doc);
     if (entity)
       items.push({ entity, searchable: { columns: { key: entity.key }, documents: { values: entity.values } } });
