@@ -22,7 +22,7 @@ export interface Delivery {
 }
 
 /** What the receiver answers a request; `hang` never answers (until the receiver stops). */
-export type Answer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
+export type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
 
 /**
  * A webhook receiver on loopback that verifies every request with the `standardwebhooks` package (a bad
@@ -105,8 +105,12 @@ export class Receiver {
         this.hanging.add(res);
         return;
       }
-      if (answer.status >= 200 && answer.status < 300) this.deliveries.push(delivery);
-      res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+      const reply = () => {
+        if (answer.status >= 200 && answer.status < 300) this.deliveries.push(delivery);
+        res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+      };
+      if (answer.delayMs) setTimeout(reply, answer.delayMs);
+      else reply();
     });
   }
 }
