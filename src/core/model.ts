@@ -48,6 +48,8 @@ export interface Event {
 
 export interface EventRef extends EntityKey {
   id: string;
+  /** Revert only: a precondition on the current version, as in EntityInput (0 none, -1 must not exist, N). */
+  version?: number;
 }
 
 export interface Sort {

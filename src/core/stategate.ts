@@ -146,7 +146,7 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
         guard.unary(
           Method.entityRevert,
           ctx,
-          () => entities.validateEventRef(ref),
+          () => entities.validateRevert(ref),
           (i, claims) => entities.revert(i, claims),
         ),
       get: (ctx, ref) =>

@@ -23,6 +23,7 @@ export interface EventRefArgs {
   type: string;
   key: string;
   id: string;
+  version?: bigint | null;
 }
 
 export interface SortArgs {
@@ -62,7 +63,8 @@ export function toEntityRef(input: EntityRefArgs): EntityRef {
 }
 
 export function toEventRef(input: EventRefArgs): EventRef {
-  return { domain: input.domain, type: input.type, key: input.key, id: input.id };
+  const version = optionalSafeNumber('version', input.version);
+  return { domain: input.domain, type: input.type, key: input.key, id: input.id, ...(version ? { version } : {}) };
 }
 
 export function toSort(sort: SortArgs | null | undefined): Sort | undefined {

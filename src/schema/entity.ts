@@ -67,6 +67,12 @@ export const EventRefInput = builder.inputType('EventRefInput', {
     type: t.string({ required: true }),
     key: t.string({ required: true }),
     id: t.string({ required: true, description: 'The event id (uuid v4).' }),
+    version: t.field({
+      type: 'Int64',
+      description:
+        'revertEntity: a precondition on the current version as in EntityInput (0 or absent = none, -1 = must not ' +
+        'exist, N = the current version must be N, else ABORTED). getEvent: must be absent or 0.',
+    }),
   }),
 });
 

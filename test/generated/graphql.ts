@@ -47,6 +47,8 @@ export type EventRefInput = {
   id: string;
   key: string;
   type: string;
+  /** revertEntity: a precondition on the current version as in EntityInput (0 or absent = none, -1 = must not exist, N = the current version must be N, else ABORTED). getEvent: must be absent or 0. */
+  version?: string | number | null | undefined;
 };
 
 export type MessageInput = {

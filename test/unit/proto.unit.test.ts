@@ -116,6 +116,7 @@ describe('the generated descriptors', () => {
     ['EventRef', 'type', 2, 'string'],
     ['EventRef', 'key', 3, 'string'],
     ['EventRef', 'id', 4, 'string'],
+    ['EventRef', 'version', 5, 'int64'],
     ['Event', 'id', 1, 'string'],
     ['Event', 'entity', 2, 'stategate.Entity'],
     ['Event', 'claims', 3, 'google.protobuf.Struct'],

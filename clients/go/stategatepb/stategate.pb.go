@@ -37,6 +37,697 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Trigger declares an event trigger.
+type Trigger struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the trigger's name: 1-64 letters, digits, _ . or -.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// where events are POSTed: an http:// or https:// URL without credentials.
+	Url string `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// a glob on the event's entity domain (* any run of characters, ? one character). Required.
+	Domain string `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
+	// a glob on the event's entity type. Required.
+	Type string `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"`
+	// a glob on the event's entity key (default *).
+	Key string `protobuf:"bytes,5,opt,name=key,proto3" json:"key,omitempty"`
+	// whsec_ followed by base64 of 24 to 64 random bytes: the key of the signatures. Never answered.
+	Secret string `protobuf:"bytes,6,opt,name=secret,proto3" json:"secret,omitempty"`
+	// extra request headers (not webhook-*, content-* or host). Only their names are answered.
+	Headers map[string]string `protobuf:"bytes,7,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// how long one delivery may take, ms (default 10000).
+	TimeoutMs int32 `protobuf:"varint,8,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// attempts per event before it is dead-lettered (default 10).
+	MaxAttempts int32 `protobuf:"varint,9,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
+	// where delivery starts: "now" (default: the log's head at creation) or a log position (delivery starts
+	// after it).
+	From          string `protobuf:"bytes,10,opt,name=from,proto3" json:"from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Trigger) Reset() {
+	*x = Trigger{}
+	mi := &file_stategate_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Trigger) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Trigger) ProtoMessage() {}
+
+func (x *Trigger) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Trigger.ProtoReflect.Descriptor instead.
+func (*Trigger) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Trigger) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Trigger) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *Trigger) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+func (x *Trigger) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *Trigger) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Trigger) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *Trigger) GetHeaders() map[string]string {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *Trigger) GetTimeoutMs() int32 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *Trigger) GetMaxAttempts() int32 {
+	if x != nil {
+		return x.MaxAttempts
+	}
+	return 0
+}
+
+func (x *Trigger) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+// TriggerRef names a trigger.
+type TriggerRef struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the trigger's name.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerRef) Reset() {
+	*x = TriggerRef{}
+	mi := &file_stategate_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerRef) ProtoMessage() {}
+
+func (x *TriggerRef) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerRef.ProtoReflect.Descriptor instead.
+func (*TriggerRef) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *TriggerRef) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ListTriggersOpts are options when listing triggers.
+type ListTriggersOpts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// only triggers whose name starts with this (optional; empty = every trigger).
+	Prefix        string `protobuf:"bytes,1,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTriggersOpts) Reset() {
+	*x = ListTriggersOpts{}
+	mi := &file_stategate_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTriggersOpts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTriggersOpts) ProtoMessage() {}
+
+func (x *ListTriggersOpts) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTriggersOpts.ProtoReflect.Descriptor instead.
+func (*ListTriggersOpts) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListTriggersOpts) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+// ReplayTriggerOpts names the dead letters to send again.
+type ReplayTriggerOpts struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the trigger's name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// the dead letters' event ids; empty = every dead letter of the trigger.
+	EventIds      []string `protobuf:"bytes,2,rep,name=event_ids,json=eventIds,proto3" json:"event_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayTriggerOpts) Reset() {
+	*x = ReplayTriggerOpts{}
+	mi := &file_stategate_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayTriggerOpts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayTriggerOpts) ProtoMessage() {}
+
+func (x *ReplayTriggerOpts) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayTriggerOpts.ProtoReflect.Descriptor instead.
+func (*ReplayTriggerOpts) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReplayTriggerOpts) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReplayTriggerOpts) GetEventIds() []string {
+	if x != nil {
+		return x.EventIds
+	}
+	return nil
+}
+
+// ReplayTriggerResult says how many dead letters were marked for sending again.
+type ReplayTriggerResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// dead letters marked (already marked ones are not counted twice).
+	Replayed      int32 `protobuf:"varint,1,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayTriggerResult) Reset() {
+	*x = ReplayTriggerResult{}
+	mi := &file_stategate_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayTriggerResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayTriggerResult) ProtoMessage() {}
+
+func (x *ReplayTriggerResult) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayTriggerResult.ProtoReflect.Descriptor instead.
+func (*ReplayTriggerResult) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ReplayTriggerResult) GetReplayed() int32 {
+	if x != nil {
+		return x.Replayed
+	}
+	return 0
+}
+
+// DeadLetter is an event a trigger did not get acknowledged within max_attempts.
+type DeadLetter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// the event's id.
+	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// the event's log position.
+	Position int64 `protobuf:"varint,2,opt,name=position,proto3" json:"position,omitempty"`
+	// the event's entity.
+	Domain string `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
+	Type   string `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"`
+	Key    string `protobuf:"bytes,5,opt,name=key,proto3" json:"key,omitempty"`
+	// attempts made so far.
+	Attempts int32 `protobuf:"varint,6,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// the last attempt's failure (e.g. HTTP 500, timeout after 10000 ms).
+	LastError string `protobuf:"bytes,7,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// when it was dead-lettered (or last replayed without success).
+	Time *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=time,proto3" json:"time,omitempty"`
+	// waiting to be sent again (Replay).
+	Replay        bool `protobuf:"varint,9,opt,name=replay,proto3" json:"replay,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeadLetter) Reset() {
+	*x = DeadLetter{}
+	mi := &file_stategate_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeadLetter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeadLetter) ProtoMessage() {}
+
+func (x *DeadLetter) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeadLetter.ProtoReflect.Descriptor instead.
+func (*DeadLetter) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DeadLetter) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetPosition() int64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
+func (x *DeadLetter) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *DeadLetter) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *DeadLetter) GetReplay() bool {
+	if x != nil {
+		return x.Replay
+	}
+	return false
+}
+
+// TriggerStatus is where a trigger's delivery stands.
+type TriggerStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// every event at or below this log position was acknowledged or dead-lettered.
+	Position int64 `protobuf:"varint,1,opt,name=position,proto3" json:"position,omitempty"`
+	// log positions committed after the cursor.
+	Lag int64 `protobuf:"varint,2,opt,name=lag,proto3" json:"lag,omitempty"`
+	// failed attempts of the oldest pending event (0 when nothing is failing).
+	Attempts int32 `protobuf:"varint,3,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// the oldest pending event's last failure; empty when nothing is failing.
+	LastError string `protobuf:"bytes,4,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// how many dead letters the trigger holds.
+	DeadLetterCount int64 `protobuf:"varint,5,opt,name=dead_letter_count,json=deadLetterCount,proto3" json:"dead_letter_count,omitempty"`
+	// the oldest dead letters (Get only; at most 100).
+	DeadLetters   []*DeadLetter `protobuf:"bytes,6,rep,name=dead_letters,json=deadLetters,proto3" json:"dead_letters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerStatus) Reset() {
+	*x = TriggerStatus{}
+	mi := &file_stategate_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerStatus) ProtoMessage() {}
+
+func (x *TriggerStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerStatus.ProtoReflect.Descriptor instead.
+func (*TriggerStatus) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *TriggerStatus) GetPosition() int64 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
+func (x *TriggerStatus) GetLag() int64 {
+	if x != nil {
+		return x.Lag
+	}
+	return 0
+}
+
+func (x *TriggerStatus) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *TriggerStatus) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *TriggerStatus) GetDeadLetterCount() int64 {
+	if x != nil {
+		return x.DeadLetterCount
+	}
+	return 0
+}
+
+func (x *TriggerStatus) GetDeadLetters() []*DeadLetter {
+	if x != nil {
+		return x.DeadLetters
+	}
+	return nil
+}
+
+// TriggerInfo is a trigger as the API shows it: no secret, header names only.
+type TriggerInfo struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Url    string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Domain string                 `protobuf:"bytes,3,opt,name=domain,proto3" json:"domain,omitempty"`
+	Type   string                 `protobuf:"bytes,4,opt,name=type,proto3" json:"type,omitempty"`
+	Key    string                 `protobuf:"bytes,5,opt,name=key,proto3" json:"key,omitempty"`
+	// the names of the extra request headers (their values may be credentials).
+	HeaderNames   []string               `protobuf:"bytes,6,rep,name=header_names,json=headerNames,proto3" json:"header_names,omitempty"`
+	TimeoutMs     int32                  `protobuf:"varint,7,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	MaxAttempts   int32                  `protobuf:"varint,8,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	Status        *TriggerStatus         `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerInfo) Reset() {
+	*x = TriggerInfo{}
+	mi := &file_stategate_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerInfo) ProtoMessage() {}
+
+func (x *TriggerInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerInfo.ProtoReflect.Descriptor instead.
+func (*TriggerInfo) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TriggerInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TriggerInfo) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *TriggerInfo) GetDomain() string {
+	if x != nil {
+		return x.Domain
+	}
+	return ""
+}
+
+func (x *TriggerInfo) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *TriggerInfo) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *TriggerInfo) GetHeaderNames() []string {
+	if x != nil {
+		return x.HeaderNames
+	}
+	return nil
+}
+
+func (x *TriggerInfo) GetTimeoutMs() int32 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *TriggerInfo) GetMaxAttempts() int32 {
+	if x != nil {
+		return x.MaxAttempts
+	}
+	return 0
+}
+
+func (x *TriggerInfo) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *TriggerInfo) GetStatus() *TriggerStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+// TriggerInfos is an array of TriggerInfo.
+type TriggerInfos struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Triggers      []*TriggerInfo         `protobuf:"bytes,1,rep,name=triggers,proto3" json:"triggers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriggerInfos) Reset() {
+	*x = TriggerInfos{}
+	mi := &file_stategate_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriggerInfos) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriggerInfos) ProtoMessage() {}
+
+func (x *TriggerInfos) ProtoReflect() protoreflect.Message {
+	mi := &file_stategate_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriggerInfos.ProtoReflect.Descriptor instead.
+func (*TriggerInfos) Descriptor() ([]byte, []int) {
+	return file_stategate_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *TriggerInfos) GetTriggers() []*TriggerInfo {
+	if x != nil {
+		return x.Triggers
+	}
+	return nil
+}
+
 // EntityRef is a reference to an existing entity: Get reads it, Del deletes it.
 type EntityRef struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -59,7 +750,7 @@ type EntityRef struct {
 
 func (x *EntityRef) Reset() {
 	*x = EntityRef{}
-	mi := &file_stategate_proto_msgTypes[0]
+	mi := &file_stategate_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -71,7 +762,7 @@ func (x *EntityRef) String() string {
 func (*EntityRef) ProtoMessage() {}
 
 func (x *EntityRef) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[0]
+	mi := &file_stategate_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -84,7 +775,7 @@ func (x *EntityRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EntityRef.ProtoReflect.Descriptor instead.
 func (*EntityRef) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{0}
+	return file_stategate_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EntityRef) GetDomain() string {
@@ -132,14 +823,18 @@ type EventRef struct {
 	// the event's entity's key (unique within type). Required: a name (not empty, no whitespace).
 	Key string `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`
 	// the event's id. Required: a uuid v4.
-	Id            string `protobuf:"bytes,4,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,4,opt,name=id,proto3" json:"id,omitempty"`
+	// Revert only: a precondition on the entity's current version, as for Set (0 = none, -1 = the entity
+	// must not exist now, N > 0 = its current version must be N; a mismatch fails with ABORTED).
+	// EventService.Get refuses anything but 0 with INVALID_ARGUMENT.
+	Version       int64 `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EventRef) Reset() {
 	*x = EventRef{}
-	mi := &file_stategate_proto_msgTypes[1]
+	mi := &file_stategate_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -151,7 +846,7 @@ func (x *EventRef) String() string {
 func (*EventRef) ProtoMessage() {}
 
 func (x *EventRef) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[1]
+	mi := &file_stategate_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -164,7 +859,7 @@ func (x *EventRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventRef.ProtoReflect.Descriptor instead.
 func (*EventRef) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{1}
+	return file_stategate_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EventRef) GetDomain() string {
@@ -195,6 +890,13 @@ func (x *EventRef) GetId() string {
 	return ""
 }
 
+func (x *EventRef) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
 // Entity represents a single record (k/v pairs) with a unique key, of a given type, belonging to a
 // particular domain. Clients persist and read the current state of an entity with the EntityService.
 type Entity struct {
@@ -218,7 +920,7 @@ type Entity struct {
 
 func (x *Entity) Reset() {
 	*x = Entity{}
-	mi := &file_stategate_proto_msgTypes[2]
+	mi := &file_stategate_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -230,7 +932,7 @@ func (x *Entity) String() string {
 func (*Entity) ProtoMessage() {}
 
 func (x *Entity) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[2]
+	mi := &file_stategate_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -243,7 +945,7 @@ func (x *Entity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Entity.ProtoReflect.Descriptor instead.
 func (*Entity) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{2}
+	return file_stategate_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Entity) GetDomain() string {
@@ -292,7 +994,7 @@ type Entities struct {
 
 func (x *Entities) Reset() {
 	*x = Entities{}
-	mi := &file_stategate_proto_msgTypes[3]
+	mi := &file_stategate_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -304,7 +1006,7 @@ func (x *Entities) String() string {
 func (*Entities) ProtoMessage() {}
 
 func (x *Entities) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[3]
+	mi := &file_stategate_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -317,7 +1019,7 @@ func (x *Entities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Entities.ProtoReflect.Descriptor instead.
 func (*Entities) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{3}
+	return file_stategate_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Entities) GetEntities() []*Entity {
@@ -342,7 +1044,7 @@ type Sort struct {
 
 func (x *Sort) Reset() {
 	*x = Sort{}
-	mi := &file_stategate_proto_msgTypes[4]
+	mi := &file_stategate_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -354,7 +1056,7 @@ func (x *Sort) String() string {
 func (*Sort) ProtoMessage() {}
 
 func (x *Sort) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[4]
+	mi := &file_stategate_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -367,7 +1069,7 @@ func (x *Sort) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sort.ProtoReflect.Descriptor instead.
 func (*Sort) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{4}
+	return file_stategate_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Sort) GetField() string {
@@ -409,7 +1111,7 @@ type SearchEntityOpts struct {
 
 func (x *SearchEntityOpts) Reset() {
 	*x = SearchEntityOpts{}
-	mi := &file_stategate_proto_msgTypes[5]
+	mi := &file_stategate_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -421,7 +1123,7 @@ func (x *SearchEntityOpts) String() string {
 func (*SearchEntityOpts) ProtoMessage() {}
 
 func (x *SearchEntityOpts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[5]
+	mi := &file_stategate_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -434,7 +1136,7 @@ func (x *SearchEntityOpts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchEntityOpts.ProtoReflect.Descriptor instead.
 func (*SearchEntityOpts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{5}
+	return file_stategate_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SearchEntityOpts) GetDomain() string {
@@ -494,7 +1196,7 @@ type ListTypesOpts struct {
 
 func (x *ListTypesOpts) Reset() {
 	*x = ListTypesOpts{}
-	mi := &file_stategate_proto_msgTypes[6]
+	mi := &file_stategate_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -506,7 +1208,7 @@ func (x *ListTypesOpts) String() string {
 func (*ListTypesOpts) ProtoMessage() {}
 
 func (x *ListTypesOpts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[6]
+	mi := &file_stategate_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -519,7 +1221,7 @@ func (x *ListTypesOpts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTypesOpts.ProtoReflect.Descriptor instead.
 func (*ListTypesOpts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{6}
+	return file_stategate_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListTypesOpts) GetDomain() string {
@@ -558,7 +1260,7 @@ type TypeCount struct {
 
 func (x *TypeCount) Reset() {
 	*x = TypeCount{}
-	mi := &file_stategate_proto_msgTypes[7]
+	mi := &file_stategate_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +1272,7 @@ func (x *TypeCount) String() string {
 func (*TypeCount) ProtoMessage() {}
 
 func (x *TypeCount) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[7]
+	mi := &file_stategate_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +1285,7 @@ func (x *TypeCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypeCount.ProtoReflect.Descriptor instead.
 func (*TypeCount) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{7}
+	return file_stategate_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *TypeCount) GetDomain() string {
@@ -618,7 +1320,7 @@ type TypeCounts struct {
 
 func (x *TypeCounts) Reset() {
 	*x = TypeCounts{}
-	mi := &file_stategate_proto_msgTypes[8]
+	mi := &file_stategate_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -630,7 +1332,7 @@ func (x *TypeCounts) String() string {
 func (*TypeCounts) ProtoMessage() {}
 
 func (x *TypeCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[8]
+	mi := &file_stategate_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -643,7 +1345,7 @@ func (x *TypeCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TypeCounts.ProtoReflect.Descriptor instead.
 func (*TypeCounts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{8}
+	return file_stategate_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TypeCounts) GetTypes() []*TypeCount {
@@ -684,7 +1386,7 @@ type SearchEventOpts struct {
 
 func (x *SearchEventOpts) Reset() {
 	*x = SearchEventOpts{}
-	mi := &file_stategate_proto_msgTypes[9]
+	mi := &file_stategate_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -696,7 +1398,7 @@ func (x *SearchEventOpts) String() string {
 func (*SearchEventOpts) ProtoMessage() {}
 
 func (x *SearchEventOpts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[9]
+	mi := &file_stategate_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -709,7 +1411,7 @@ func (x *SearchEventOpts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchEventOpts.ProtoReflect.Descriptor instead.
 func (*SearchEventOpts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{9}
+	return file_stategate_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SearchEventOpts) GetDomain() string {
@@ -800,7 +1502,7 @@ type StreamEventOpts struct {
 
 func (x *StreamEventOpts) Reset() {
 	*x = StreamEventOpts{}
-	mi := &file_stategate_proto_msgTypes[10]
+	mi := &file_stategate_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -812,7 +1514,7 @@ func (x *StreamEventOpts) String() string {
 func (*StreamEventOpts) ProtoMessage() {}
 
 func (x *StreamEventOpts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[10]
+	mi := &file_stategate_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -825,7 +1527,7 @@ func (x *StreamEventOpts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamEventOpts.ProtoReflect.Descriptor instead.
 func (*StreamEventOpts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{10}
+	return file_stategate_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StreamEventOpts) GetDomain() string {
@@ -882,7 +1584,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_stategate_proto_msgTypes[11]
+	mi := &file_stategate_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -894,7 +1596,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[11]
+	mi := &file_stategate_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -907,7 +1609,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{11}
+	return file_stategate_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Message) GetDomain() string {
@@ -962,7 +1664,7 @@ type PeerMessage struct {
 
 func (x *PeerMessage) Reset() {
 	*x = PeerMessage{}
-	mi := &file_stategate_proto_msgTypes[12]
+	mi := &file_stategate_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1676,7 @@ func (x *PeerMessage) String() string {
 func (*PeerMessage) ProtoMessage() {}
 
 func (x *PeerMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[12]
+	mi := &file_stategate_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1689,7 @@ func (x *PeerMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeerMessage.ProtoReflect.Descriptor instead.
 func (*PeerMessage) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{12}
+	return file_stategate_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *PeerMessage) GetId() string {
@@ -1059,7 +1761,7 @@ type StreamMessageOpts struct {
 
 func (x *StreamMessageOpts) Reset() {
 	*x = StreamMessageOpts{}
-	mi := &file_stategate_proto_msgTypes[13]
+	mi := &file_stategate_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1071,7 +1773,7 @@ func (x *StreamMessageOpts) String() string {
 func (*StreamMessageOpts) ProtoMessage() {}
 
 func (x *StreamMessageOpts) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[13]
+	mi := &file_stategate_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1084,7 +1786,7 @@ func (x *StreamMessageOpts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamMessageOpts.ProtoReflect.Descriptor instead.
 func (*StreamMessageOpts) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{13}
+	return file_stategate_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *StreamMessageOpts) GetDomain() string {
@@ -1142,7 +1844,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_stategate_proto_msgTypes[14]
+	mi := &file_stategate_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1154,7 +1856,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[14]
+	mi := &file_stategate_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1167,7 +1869,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{14}
+	return file_stategate_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Event) GetId() string {
@@ -1223,7 +1925,7 @@ type Events struct {
 
 func (x *Events) Reset() {
 	*x = Events{}
-	mi := &file_stategate_proto_msgTypes[15]
+	mi := &file_stategate_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1235,7 +1937,7 @@ func (x *Events) String() string {
 func (*Events) ProtoMessage() {}
 
 func (x *Events) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[15]
+	mi := &file_stategate_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1248,7 +1950,7 @@ func (x *Events) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Events.ProtoReflect.Descriptor instead.
 func (*Events) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{15}
+	return file_stategate_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Events) GetEvents() []*Event {
@@ -1276,7 +1978,7 @@ type Cache struct {
 
 func (x *Cache) Reset() {
 	*x = Cache{}
-	mi := &file_stategate_proto_msgTypes[16]
+	mi := &file_stategate_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1288,7 +1990,7 @@ func (x *Cache) String() string {
 func (*Cache) ProtoMessage() {}
 
 func (x *Cache) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[16]
+	mi := &file_stategate_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1301,7 +2003,7 @@ func (x *Cache) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cache.ProtoReflect.Descriptor instead.
 func (*Cache) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{16}
+	return file_stategate_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Cache) GetDomain() string {
@@ -1345,7 +2047,7 @@ type CacheRef struct {
 
 func (x *CacheRef) Reset() {
 	*x = CacheRef{}
-	mi := &file_stategate_proto_msgTypes[17]
+	mi := &file_stategate_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1357,7 +2059,7 @@ func (x *CacheRef) String() string {
 func (*CacheRef) ProtoMessage() {}
 
 func (x *CacheRef) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[17]
+	mi := &file_stategate_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1370,7 +2072,7 @@ func (x *CacheRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheRef.ProtoReflect.Descriptor instead.
 func (*CacheRef) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{17}
+	return file_stategate_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CacheRef) GetDomain() string {
@@ -1403,7 +2105,7 @@ type Mutex struct {
 
 func (x *Mutex) Reset() {
 	*x = Mutex{}
-	mi := &file_stategate_proto_msgTypes[18]
+	mi := &file_stategate_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +2117,7 @@ func (x *Mutex) String() string {
 func (*Mutex) ProtoMessage() {}
 
 func (x *Mutex) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[18]
+	mi := &file_stategate_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +2130,7 @@ func (x *Mutex) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Mutex.ProtoReflect.Descriptor instead.
 func (*Mutex) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{18}
+	return file_stategate_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Mutex) GetDomain() string {
@@ -1474,7 +2176,7 @@ type MutexLease struct {
 
 func (x *MutexLease) Reset() {
 	*x = MutexLease{}
-	mi := &file_stategate_proto_msgTypes[19]
+	mi := &file_stategate_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1486,7 +2188,7 @@ func (x *MutexLease) String() string {
 func (*MutexLease) ProtoMessage() {}
 
 func (x *MutexLease) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[19]
+	mi := &file_stategate_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1499,7 +2201,7 @@ func (x *MutexLease) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MutexLease.ProtoReflect.Descriptor instead.
 func (*MutexLease) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{19}
+	return file_stategate_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MutexLease) GetDomain() string {
@@ -1553,7 +2255,7 @@ type MutexRef struct {
 
 func (x *MutexRef) Reset() {
 	*x = MutexRef{}
-	mi := &file_stategate_proto_msgTypes[20]
+	mi := &file_stategate_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1565,7 +2267,7 @@ func (x *MutexRef) String() string {
 func (*MutexRef) ProtoMessage() {}
 
 func (x *MutexRef) ProtoReflect() protoreflect.Message {
-	mi := &file_stategate_proto_msgTypes[20]
+	mi := &file_stategate_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1578,7 +2280,7 @@ func (x *MutexRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MutexRef.ProtoReflect.Descriptor instead.
 func (*MutexRef) Descriptor() ([]byte, []int) {
-	return file_stategate_proto_rawDescGZIP(), []int{20}
+	return file_stategate_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MutexRef) GetDomain() string {
@@ -1606,18 +2308,81 @@ var File_stategate_proto protoreflect.FileDescriptor
 
 const file_stategate_proto_rawDesc = "" +
 	"\n" +
-	"\x0fstategate.proto\x12\tstategate\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"s\n" +
+	"\x0fstategate.proto\x12\tstategate\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd2\x02\n" +
+	"\aTrigger\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x16\n" +
+	"\x06domain\x18\x03 \x01(\tR\x06domain\x12\x12\n" +
+	"\x04type\x18\x04 \x01(\tR\x04type\x12\x10\n" +
+	"\x03key\x18\x05 \x01(\tR\x03key\x12\x16\n" +
+	"\x06secret\x18\x06 \x01(\tR\x06secret\x129\n" +
+	"\aheaders\x18\a \x03(\v2\x1f.stategate.Trigger.HeadersEntryR\aheaders\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\b \x01(\x05R\ttimeoutMs\x12!\n" +
+	"\fmax_attempts\x18\t \x01(\x05R\vmaxAttempts\x12\x12\n" +
+	"\x04from\x18\n" +
+	" \x01(\tR\x04from\x1a:\n" +
+	"\fHeadersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\" \n" +
+	"\n" +
+	"TriggerRef\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"*\n" +
+	"\x10ListTriggersOpts\x12\x16\n" +
+	"\x06prefix\x18\x01 \x01(\tR\x06prefix\"D\n" +
+	"\x11ReplayTriggerOpts\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
+	"\tevent_ids\x18\x02 \x03(\tR\beventIds\"1\n" +
+	"\x13ReplayTriggerResult\x12\x1a\n" +
+	"\breplayed\x18\x01 \x01(\x05R\breplayed\"\x84\x02\n" +
+	"\n" +
+	"DeadLetter\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12\x1a\n" +
+	"\bposition\x18\x02 \x01(\x03R\bposition\x12\x16\n" +
+	"\x06domain\x18\x03 \x01(\tR\x06domain\x12\x12\n" +
+	"\x04type\x18\x04 \x01(\tR\x04type\x12\x10\n" +
+	"\x03key\x18\x05 \x01(\tR\x03key\x12\x1a\n" +
+	"\battempts\x18\x06 \x01(\x05R\battempts\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\a \x01(\tR\tlastError\x12.\n" +
+	"\x04time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
+	"\x06replay\x18\t \x01(\bR\x06replay\"\xde\x01\n" +
+	"\rTriggerStatus\x12\x1a\n" +
+	"\bposition\x18\x01 \x01(\x03R\bposition\x12\x10\n" +
+	"\x03lag\x18\x02 \x01(\x03R\x03lag\x12\x1a\n" +
+	"\battempts\x18\x03 \x01(\x05R\battempts\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\x04 \x01(\tR\tlastError\x12*\n" +
+	"\x11dead_letter_count\x18\x05 \x01(\x03R\x0fdeadLetterCount\x128\n" +
+	"\fdead_letters\x18\x06 \x03(\v2\x15.stategate.DeadLetterR\vdeadLetters\"\xc3\x02\n" +
+	"\vTriggerInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x16\n" +
+	"\x06domain\x18\x03 \x01(\tR\x06domain\x12\x12\n" +
+	"\x04type\x18\x04 \x01(\tR\x04type\x12\x10\n" +
+	"\x03key\x18\x05 \x01(\tR\x03key\x12!\n" +
+	"\fheader_names\x18\x06 \x03(\tR\vheaderNames\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\a \x01(\x05R\ttimeoutMs\x12!\n" +
+	"\fmax_attempts\x18\b \x01(\x05R\vmaxAttempts\x129\n" +
+	"\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x120\n" +
+	"\x06status\x18\n" +
+	" \x01(\v2\x18.stategate.TriggerStatusR\x06status\"B\n" +
+	"\fTriggerInfos\x122\n" +
+	"\btriggers\x18\x01 \x03(\v2\x16.stategate.TriggerInfoR\btriggers\"s\n" +
 	"\tEntityRef\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x10\n" +
 	"\x03key\x18\x03 \x01(\tR\x03key\x12\x18\n" +
 	"\aversion\x18\x04 \x01(\x03R\aversion\x12\x0e\n" +
-	"\x02at\x18\x05 \x01(\x03R\x02at\"X\n" +
+	"\x02at\x18\x05 \x01(\x03R\x02at\"r\n" +
 	"\bEventRef\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x10\n" +
 	"\x03key\x18\x03 \x01(\tR\x03key\x12\x0e\n" +
-	"\x02id\x18\x04 \x01(\tR\x02id\"\x91\x01\n" +
+	"\x02id\x18\x04 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\x03R\aversion\"\x91\x01\n" +
 	"\x06Entity\x12\x16\n" +
 	"\x06domain\x18\x01 \x01(\tR\x06domain\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x10\n" +
@@ -1736,7 +2501,13 @@ const file_stategate_proto_rawDesc = "" +
 	"\x03Del\x12\x13.stategate.CacheRef\x1a\x16.google.protobuf.Empty\"%\x82\xd3\xe4\x93\x02\x1f*\x1d/api/cache/ref/{domain}/{key}2\xd6\x01\n" +
 	"\fMutexService\x12^\n" +
 	"\x04Lock\x12\x10.stategate.Mutex\x1a\x15.stategate.MutexLease\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/api/mutex/ref/{domain}/{key}/lock\x12f\n" +
-	"\x06Unlock\x12\x13.stategate.MutexRef\x1a\x16.google.protobuf.Empty\"/\x82\xd3\xe4\x93\x02):\x01*\"$/api/mutex/ref/{domain}/{key}/unlockB7Z5github.com/stategate/stategate/clients/go/stategatepbb\x06proto3"
+	"\x06Unlock\x12\x13.stategate.MutexRef\x1a\x16.google.protobuf.Empty\"/\x82\xd3\xe4\x93\x02):\x01*\"$/api/mutex/ref/{domain}/{key}/unlock2\xd0\x03\n" +
+	"\x0eTriggerService\x12N\n" +
+	"\x06Create\x12\x12.stategate.Trigger\x1a\x16.stategate.TriggerInfo\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/api/triggers\x12S\n" +
+	"\x04List\x12\x1b.stategate.ListTriggersOpts\x1a\x17.stategate.TriggerInfos\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/api/triggers\x12R\n" +
+	"\x03Get\x12\x15.stategate.TriggerRef\x1a\x16.stategate.TriggerInfo\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/api/triggers/{name}\x12U\n" +
+	"\x06Delete\x12\x15.stategate.TriggerRef\x1a\x16.stategate.TriggerInfo\"\x1c\x82\xd3\xe4\x93\x02\x16*\x14/api/triggers/{name}\x12n\n" +
+	"\x06Replay\x12\x1c.stategate.ReplayTriggerOpts\x1a\x1e.stategate.ReplayTriggerResult\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/api/triggers/{name}/replayB7Z5github.com/stategate/stategate/clients/go/stategatepbb\x06proto3"
 
 var (
 	file_stategate_proto_rawDescOnce sync.Once
@@ -1750,89 +2521,115 @@ func file_stategate_proto_rawDescGZIP() []byte {
 	return file_stategate_proto_rawDescData
 }
 
-var file_stategate_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_stategate_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_stategate_proto_goTypes = []any{
-	(*EntityRef)(nil),             // 0: stategate.EntityRef
-	(*EventRef)(nil),              // 1: stategate.EventRef
-	(*Entity)(nil),                // 2: stategate.Entity
-	(*Entities)(nil),              // 3: stategate.Entities
-	(*Sort)(nil),                  // 4: stategate.Sort
-	(*SearchEntityOpts)(nil),      // 5: stategate.SearchEntityOpts
-	(*ListTypesOpts)(nil),         // 6: stategate.ListTypesOpts
-	(*TypeCount)(nil),             // 7: stategate.TypeCount
-	(*TypeCounts)(nil),            // 8: stategate.TypeCounts
-	(*SearchEventOpts)(nil),       // 9: stategate.SearchEventOpts
-	(*StreamEventOpts)(nil),       // 10: stategate.StreamEventOpts
-	(*Message)(nil),               // 11: stategate.Message
-	(*PeerMessage)(nil),           // 12: stategate.PeerMessage
-	(*StreamMessageOpts)(nil),     // 13: stategate.StreamMessageOpts
-	(*Event)(nil),                 // 14: stategate.Event
-	(*Events)(nil),                // 15: stategate.Events
-	(*Cache)(nil),                 // 16: stategate.Cache
-	(*CacheRef)(nil),              // 17: stategate.CacheRef
-	(*Mutex)(nil),                 // 18: stategate.Mutex
-	(*MutexLease)(nil),            // 19: stategate.MutexLease
-	(*MutexRef)(nil),              // 20: stategate.MutexRef
-	(*structpb.Struct)(nil),       // 21: google.protobuf.Struct
-	(*structpb.Value)(nil),        // 22: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil), // 23: google.protobuf.Timestamp
-	(*emptypb.Empty)(nil),         // 24: google.protobuf.Empty
+	(*Trigger)(nil),               // 0: stategate.Trigger
+	(*TriggerRef)(nil),            // 1: stategate.TriggerRef
+	(*ListTriggersOpts)(nil),      // 2: stategate.ListTriggersOpts
+	(*ReplayTriggerOpts)(nil),     // 3: stategate.ReplayTriggerOpts
+	(*ReplayTriggerResult)(nil),   // 4: stategate.ReplayTriggerResult
+	(*DeadLetter)(nil),            // 5: stategate.DeadLetter
+	(*TriggerStatus)(nil),         // 6: stategate.TriggerStatus
+	(*TriggerInfo)(nil),           // 7: stategate.TriggerInfo
+	(*TriggerInfos)(nil),          // 8: stategate.TriggerInfos
+	(*EntityRef)(nil),             // 9: stategate.EntityRef
+	(*EventRef)(nil),              // 10: stategate.EventRef
+	(*Entity)(nil),                // 11: stategate.Entity
+	(*Entities)(nil),              // 12: stategate.Entities
+	(*Sort)(nil),                  // 13: stategate.Sort
+	(*SearchEntityOpts)(nil),      // 14: stategate.SearchEntityOpts
+	(*ListTypesOpts)(nil),         // 15: stategate.ListTypesOpts
+	(*TypeCount)(nil),             // 16: stategate.TypeCount
+	(*TypeCounts)(nil),            // 17: stategate.TypeCounts
+	(*SearchEventOpts)(nil),       // 18: stategate.SearchEventOpts
+	(*StreamEventOpts)(nil),       // 19: stategate.StreamEventOpts
+	(*Message)(nil),               // 20: stategate.Message
+	(*PeerMessage)(nil),           // 21: stategate.PeerMessage
+	(*StreamMessageOpts)(nil),     // 22: stategate.StreamMessageOpts
+	(*Event)(nil),                 // 23: stategate.Event
+	(*Events)(nil),                // 24: stategate.Events
+	(*Cache)(nil),                 // 25: stategate.Cache
+	(*CacheRef)(nil),              // 26: stategate.CacheRef
+	(*Mutex)(nil),                 // 27: stategate.Mutex
+	(*MutexLease)(nil),            // 28: stategate.MutexLease
+	(*MutexRef)(nil),              // 29: stategate.MutexRef
+	nil,                           // 30: stategate.Trigger.HeadersEntry
+	(*timestamppb.Timestamp)(nil), // 31: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 32: google.protobuf.Struct
+	(*structpb.Value)(nil),        // 33: google.protobuf.Value
+	(*emptypb.Empty)(nil),         // 34: google.protobuf.Empty
 }
 var file_stategate_proto_depIdxs = []int32{
-	21, // 0: stategate.Entity.values:type_name -> google.protobuf.Struct
-	2,  // 1: stategate.Entities.entities:type_name -> stategate.Entity
-	4,  // 2: stategate.SearchEntityOpts.sort:type_name -> stategate.Sort
-	7,  // 3: stategate.TypeCounts.types:type_name -> stategate.TypeCount
-	4,  // 4: stategate.SearchEventOpts.sort:type_name -> stategate.Sort
-	21, // 5: stategate.Message.body:type_name -> google.protobuf.Struct
-	21, // 6: stategate.PeerMessage.body:type_name -> google.protobuf.Struct
-	21, // 7: stategate.PeerMessage.claims:type_name -> google.protobuf.Struct
-	2,  // 8: stategate.Event.entity:type_name -> stategate.Entity
-	21, // 9: stategate.Event.claims:type_name -> google.protobuf.Struct
-	14, // 10: stategate.Events.events:type_name -> stategate.Event
-	22, // 11: stategate.Cache.value:type_name -> google.protobuf.Value
-	23, // 12: stategate.Cache.exp:type_name -> google.protobuf.Timestamp
-	23, // 13: stategate.Mutex.exp:type_name -> google.protobuf.Timestamp
-	23, // 14: stategate.MutexLease.exp:type_name -> google.protobuf.Timestamp
-	2,  // 15: stategate.EntityService.Set:input_type -> stategate.Entity
-	2,  // 16: stategate.EntityService.Edit:input_type -> stategate.Entity
-	1,  // 17: stategate.EntityService.Revert:input_type -> stategate.EventRef
-	0,  // 18: stategate.EntityService.Get:input_type -> stategate.EntityRef
-	0,  // 19: stategate.EntityService.Del:input_type -> stategate.EntityRef
-	5,  // 20: stategate.EntityService.Search:input_type -> stategate.SearchEntityOpts
-	6,  // 21: stategate.EntityService.ListTypes:input_type -> stategate.ListTypesOpts
-	10, // 22: stategate.EventService.Stream:input_type -> stategate.StreamEventOpts
-	9,  // 23: stategate.EventService.Search:input_type -> stategate.SearchEventOpts
-	1,  // 24: stategate.EventService.Get:input_type -> stategate.EventRef
-	11, // 25: stategate.PeerService.Broadcast:input_type -> stategate.Message
-	13, // 26: stategate.PeerService.Stream:input_type -> stategate.StreamMessageOpts
-	16, // 27: stategate.CacheService.Set:input_type -> stategate.Cache
-	17, // 28: stategate.CacheService.Get:input_type -> stategate.CacheRef
-	17, // 29: stategate.CacheService.Del:input_type -> stategate.CacheRef
-	18, // 30: stategate.MutexService.Lock:input_type -> stategate.Mutex
-	20, // 31: stategate.MutexService.Unlock:input_type -> stategate.MutexRef
-	24, // 32: stategate.EntityService.Set:output_type -> google.protobuf.Empty
-	2,  // 33: stategate.EntityService.Edit:output_type -> stategate.Entity
-	2,  // 34: stategate.EntityService.Revert:output_type -> stategate.Entity
-	2,  // 35: stategate.EntityService.Get:output_type -> stategate.Entity
-	24, // 36: stategate.EntityService.Del:output_type -> google.protobuf.Empty
-	3,  // 37: stategate.EntityService.Search:output_type -> stategate.Entities
-	8,  // 38: stategate.EntityService.ListTypes:output_type -> stategate.TypeCounts
-	14, // 39: stategate.EventService.Stream:output_type -> stategate.Event
-	15, // 40: stategate.EventService.Search:output_type -> stategate.Events
-	14, // 41: stategate.EventService.Get:output_type -> stategate.Event
-	24, // 42: stategate.PeerService.Broadcast:output_type -> google.protobuf.Empty
-	12, // 43: stategate.PeerService.Stream:output_type -> stategate.PeerMessage
-	24, // 44: stategate.CacheService.Set:output_type -> google.protobuf.Empty
-	16, // 45: stategate.CacheService.Get:output_type -> stategate.Cache
-	24, // 46: stategate.CacheService.Del:output_type -> google.protobuf.Empty
-	19, // 47: stategate.MutexService.Lock:output_type -> stategate.MutexLease
-	24, // 48: stategate.MutexService.Unlock:output_type -> google.protobuf.Empty
-	32, // [32:49] is the sub-list for method output_type
-	15, // [15:32] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	30, // 0: stategate.Trigger.headers:type_name -> stategate.Trigger.HeadersEntry
+	31, // 1: stategate.DeadLetter.time:type_name -> google.protobuf.Timestamp
+	5,  // 2: stategate.TriggerStatus.dead_letters:type_name -> stategate.DeadLetter
+	31, // 3: stategate.TriggerInfo.created_at:type_name -> google.protobuf.Timestamp
+	6,  // 4: stategate.TriggerInfo.status:type_name -> stategate.TriggerStatus
+	7,  // 5: stategate.TriggerInfos.triggers:type_name -> stategate.TriggerInfo
+	32, // 6: stategate.Entity.values:type_name -> google.protobuf.Struct
+	11, // 7: stategate.Entities.entities:type_name -> stategate.Entity
+	13, // 8: stategate.SearchEntityOpts.sort:type_name -> stategate.Sort
+	16, // 9: stategate.TypeCounts.types:type_name -> stategate.TypeCount
+	13, // 10: stategate.SearchEventOpts.sort:type_name -> stategate.Sort
+	32, // 11: stategate.Message.body:type_name -> google.protobuf.Struct
+	32, // 12: stategate.PeerMessage.body:type_name -> google.protobuf.Struct
+	32, // 13: stategate.PeerMessage.claims:type_name -> google.protobuf.Struct
+	11, // 14: stategate.Event.entity:type_name -> stategate.Entity
+	32, // 15: stategate.Event.claims:type_name -> google.protobuf.Struct
+	23, // 16: stategate.Events.events:type_name -> stategate.Event
+	33, // 17: stategate.Cache.value:type_name -> google.protobuf.Value
+	31, // 18: stategate.Cache.exp:type_name -> google.protobuf.Timestamp
+	31, // 19: stategate.Mutex.exp:type_name -> google.protobuf.Timestamp
+	31, // 20: stategate.MutexLease.exp:type_name -> google.protobuf.Timestamp
+	11, // 21: stategate.EntityService.Set:input_type -> stategate.Entity
+	11, // 22: stategate.EntityService.Edit:input_type -> stategate.Entity
+	10, // 23: stategate.EntityService.Revert:input_type -> stategate.EventRef
+	9,  // 24: stategate.EntityService.Get:input_type -> stategate.EntityRef
+	9,  // 25: stategate.EntityService.Del:input_type -> stategate.EntityRef
+	14, // 26: stategate.EntityService.Search:input_type -> stategate.SearchEntityOpts
+	15, // 27: stategate.EntityService.ListTypes:input_type -> stategate.ListTypesOpts
+	19, // 28: stategate.EventService.Stream:input_type -> stategate.StreamEventOpts
+	18, // 29: stategate.EventService.Search:input_type -> stategate.SearchEventOpts
+	10, // 30: stategate.EventService.Get:input_type -> stategate.EventRef
+	20, // 31: stategate.PeerService.Broadcast:input_type -> stategate.Message
+	22, // 32: stategate.PeerService.Stream:input_type -> stategate.StreamMessageOpts
+	25, // 33: stategate.CacheService.Set:input_type -> stategate.Cache
+	26, // 34: stategate.CacheService.Get:input_type -> stategate.CacheRef
+	26, // 35: stategate.CacheService.Del:input_type -> stategate.CacheRef
+	27, // 36: stategate.MutexService.Lock:input_type -> stategate.Mutex
+	29, // 37: stategate.MutexService.Unlock:input_type -> stategate.MutexRef
+	0,  // 38: stategate.TriggerService.Create:input_type -> stategate.Trigger
+	2,  // 39: stategate.TriggerService.List:input_type -> stategate.ListTriggersOpts
+	1,  // 40: stategate.TriggerService.Get:input_type -> stategate.TriggerRef
+	1,  // 41: stategate.TriggerService.Delete:input_type -> stategate.TriggerRef
+	3,  // 42: stategate.TriggerService.Replay:input_type -> stategate.ReplayTriggerOpts
+	34, // 43: stategate.EntityService.Set:output_type -> google.protobuf.Empty
+	11, // 44: stategate.EntityService.Edit:output_type -> stategate.Entity
+	11, // 45: stategate.EntityService.Revert:output_type -> stategate.Entity
+	11, // 46: stategate.EntityService.Get:output_type -> stategate.Entity
+	34, // 47: stategate.EntityService.Del:output_type -> google.protobuf.Empty
+	12, // 48: stategate.EntityService.Search:output_type -> stategate.Entities
+	17, // 49: stategate.EntityService.ListTypes:output_type -> stategate.TypeCounts
+	23, // 50: stategate.EventService.Stream:output_type -> stategate.Event
+	24, // 51: stategate.EventService.Search:output_type -> stategate.Events
+	23, // 52: stategate.EventService.Get:output_type -> stategate.Event
+	34, // 53: stategate.PeerService.Broadcast:output_type -> google.protobuf.Empty
+	21, // 54: stategate.PeerService.Stream:output_type -> stategate.PeerMessage
+	34, // 55: stategate.CacheService.Set:output_type -> google.protobuf.Empty
+	25, // 56: stategate.CacheService.Get:output_type -> stategate.Cache
+	34, // 57: stategate.CacheService.Del:output_type -> google.protobuf.Empty
+	28, // 58: stategate.MutexService.Lock:output_type -> stategate.MutexLease
+	34, // 59: stategate.MutexService.Unlock:output_type -> google.protobuf.Empty
+	7,  // 60: stategate.TriggerService.Create:output_type -> stategate.TriggerInfo
+	8,  // 61: stategate.TriggerService.List:output_type -> stategate.TriggerInfos
+	7,  // 62: stategate.TriggerService.Get:output_type -> stategate.TriggerInfo
+	7,  // 63: stategate.TriggerService.Delete:output_type -> stategate.TriggerInfo
+	4,  // 64: stategate.TriggerService.Replay:output_type -> stategate.ReplayTriggerResult
+	43, // [43:65] is the sub-list for method output_type
+	21, // [21:43] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_stategate_proto_init() }
@@ -1840,16 +2637,16 @@ func file_stategate_proto_init() {
 	if File_stategate_proto != nil {
 		return
 	}
-	file_stategate_proto_msgTypes[10].OneofWrappers = []any{}
+	file_stategate_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stategate_proto_rawDesc), len(file_stategate_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   31,
 			NumExtensions: 0,
-			NumServices:   5,
+			NumServices:   6,
 		},
 		GoTypes:           file_stategate_proto_goTypes,
 		DependencyIndexes: file_stategate_proto_depIdxs,

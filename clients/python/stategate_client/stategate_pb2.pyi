@@ -12,6 +12,130 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Trigger(_message.Message):
+    __slots__ = ("name", "url", "domain", "type", "key", "secret", "headers", "timeout_ms", "max_attempts")
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    url: str
+    domain: str
+    type: str
+    key: str
+    secret: str
+    headers: _containers.ScalarMap[str, str]
+    timeout_ms: int
+    max_attempts: int
+    def __init__(self, name: _Optional[str] = ..., url: _Optional[str] = ..., domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., secret: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., timeout_ms: _Optional[int] = ..., max_attempts: _Optional[int] = ..., **kwargs) -> None: ...
+
+class TriggerRef(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListTriggersOpts(_message.Message):
+    __slots__ = ("prefix",)
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    prefix: str
+    def __init__(self, prefix: _Optional[str] = ...) -> None: ...
+
+class ReplayTriggerOpts(_message.Message):
+    __slots__ = ("name", "event_ids")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    event_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ReplayTriggerResult(_message.Message):
+    __slots__ = ("replayed",)
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    replayed: int
+    def __init__(self, replayed: _Optional[int] = ...) -> None: ...
+
+class DeadLetter(_message.Message):
+    __slots__ = ("event_id", "position", "domain", "type", "key", "attempts", "last_error", "time", "replay")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    position: int
+    domain: str
+    type: str
+    key: str
+    attempts: int
+    last_error: str
+    time: _timestamp_pb2.Timestamp
+    replay: bool
+    def __init__(self, event_id: _Optional[str] = ..., position: _Optional[int] = ..., domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replay: _Optional[bool] = ...) -> None: ...
+
+class TriggerStatus(_message.Message):
+    __slots__ = ("position", "lag", "attempts", "last_error", "dead_letter_count", "dead_letters")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    LAG_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    DEAD_LETTER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DEAD_LETTERS_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    lag: int
+    attempts: int
+    last_error: str
+    dead_letter_count: int
+    dead_letters: _containers.RepeatedCompositeFieldContainer[DeadLetter]
+    def __init__(self, position: _Optional[int] = ..., lag: _Optional[int] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., dead_letter_count: _Optional[int] = ..., dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ...) -> None: ...
+
+class TriggerInfo(_message.Message):
+    __slots__ = ("name", "url", "domain", "type", "key", "header_names", "timeout_ms", "max_attempts", "created_at", "status")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    HEADER_NAMES_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    url: str
+    domain: str
+    type: str
+    key: str
+    header_names: _containers.RepeatedScalarFieldContainer[str]
+    timeout_ms: int
+    max_attempts: int
+    created_at: _timestamp_pb2.Timestamp
+    status: TriggerStatus
+    def __init__(self, name: _Optional[str] = ..., url: _Optional[str] = ..., domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., header_names: _Optional[_Iterable[str]] = ..., timeout_ms: _Optional[int] = ..., max_attempts: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[TriggerStatus, _Mapping]] = ...) -> None: ...
+
+class TriggerInfos(_message.Message):
+    __slots__ = ("triggers",)
+    TRIGGERS_FIELD_NUMBER: _ClassVar[int]
+    triggers: _containers.RepeatedCompositeFieldContainer[TriggerInfo]
+    def __init__(self, triggers: _Optional[_Iterable[_Union[TriggerInfo, _Mapping]]] = ...) -> None: ...
+
 class EntityRef(_message.Message):
     __slots__ = ("domain", "type", "key", "version", "at")
     DOMAIN_FIELD_NUMBER: _ClassVar[int]
@@ -27,16 +151,18 @@ class EntityRef(_message.Message):
     def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., version: _Optional[int] = ..., at: _Optional[int] = ...) -> None: ...
 
 class EventRef(_message.Message):
-    __slots__ = ("domain", "type", "key", "id")
+    __slots__ = ("domain", "type", "key", "id", "version")
     DOMAIN_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
     domain: str
     type: str
     key: str
     id: str
-    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+    version: int
+    def __init__(self, domain: _Optional[str] = ..., type: _Optional[str] = ..., key: _Optional[str] = ..., id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class Entity(_message.Message):
     __slots__ = ("domain", "type", "key", "values", "version")

@@ -105,7 +105,8 @@ class EntityServiceServicer:
     def Revert(self, request, context):
         """Revert sets an entity back to the state recorded by one of its own events (domain, type, key and
         id must all match, else NOT_FOUND). Reverting is a state change: it appends another event (method
-        /stategate.EntityService/Revert) with the next version, and returns the new state.
+        /stategate.EntityService/Revert) with the next version, and returns the new state. `version` is an
+        optional precondition on the current version, as for Set.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -958,6 +959,272 @@ class MutexService:
             '/stategate.MutexService/Unlock',
             stategate__pb2.MutexRef.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class TriggerServiceStub:
+    """TriggerService manages event triggers: each trigger POSTs every event matching its globs to its URL,
+    signed per the Standard Webhooks specification, at least once, each entity's events in version order,
+    from a durable cursor; failures are retried with backoff, then dead-lettered and replayable. Triggers
+    live in storage, so every instance sees the same set; one instance at a time delivers each trigger.
+    No answer ever carries a trigger's secret or its header values.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Create = channel.unary_unary(
+                '/stategate.TriggerService/Create',
+                request_serializer=stategate__pb2.Trigger.SerializeToString,
+                response_deserializer=stategate__pb2.TriggerInfo.FromString,
+                _registered_method=True)
+        self.List = channel.unary_unary(
+                '/stategate.TriggerService/List',
+                request_serializer=stategate__pb2.ListTriggersOpts.SerializeToString,
+                response_deserializer=stategate__pb2.TriggerInfos.FromString,
+                _registered_method=True)
+        self.Get = channel.unary_unary(
+                '/stategate.TriggerService/Get',
+                request_serializer=stategate__pb2.TriggerRef.SerializeToString,
+                response_deserializer=stategate__pb2.TriggerInfo.FromString,
+                _registered_method=True)
+        self.Delete = channel.unary_unary(
+                '/stategate.TriggerService/Delete',
+                request_serializer=stategate__pb2.TriggerRef.SerializeToString,
+                response_deserializer=stategate__pb2.TriggerInfo.FromString,
+                _registered_method=True)
+        self.Replay = channel.unary_unary(
+                '/stategate.TriggerService/Replay',
+                request_serializer=stategate__pb2.ReplayTriggerOpts.SerializeToString,
+                response_deserializer=stategate__pb2.ReplayTriggerResult.FromString,
+                _registered_method=True)
+
+
+class TriggerServiceServicer:
+    """TriggerService manages event triggers: each trigger POSTs every event matching its globs to its URL,
+    signed per the Standard Webhooks specification, at least once, each entity's events in version order,
+    from a durable cursor; failures are retried with backoff, then dead-lettered and replayable. Triggers
+    live in storage, so every instance sees the same set; one instance at a time delivers each trigger.
+    No answer ever carries a trigger's secret or its header values.
+    """
+
+    def Create(self, request, context):
+        """Create adds a trigger (ALREADY_EXISTS when the name is taken). A URL on a loopback, private,
+        link-local or metadata address is refused unless the server allows private targets.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def List(self, request, context):
+        """List lists every trigger by name, with its delivery status (dead letters counted, not listed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Get(self, request, context):
+        """Get answers one trigger with its delivery status and its oldest 100 dead letters.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Delete(self, request, context):
+        """Delete removes a trigger, its cursor and its dead letters; it answers the trigger as it was.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Replay(self, request, context):
+        """Replay sends dead letters again (those named, or all of them), each with max_attempts more attempts;
+        a delivered one leaves the dead-letter list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_TriggerServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Create': grpc.unary_unary_rpc_method_handler(
+                    servicer.Create,
+                    request_deserializer=stategate__pb2.Trigger.FromString,
+                    response_serializer=stategate__pb2.TriggerInfo.SerializeToString,
+            ),
+            'List': grpc.unary_unary_rpc_method_handler(
+                    servicer.List,
+                    request_deserializer=stategate__pb2.ListTriggersOpts.FromString,
+                    response_serializer=stategate__pb2.TriggerInfos.SerializeToString,
+            ),
+            'Get': grpc.unary_unary_rpc_method_handler(
+                    servicer.Get,
+                    request_deserializer=stategate__pb2.TriggerRef.FromString,
+                    response_serializer=stategate__pb2.TriggerInfo.SerializeToString,
+            ),
+            'Delete': grpc.unary_unary_rpc_method_handler(
+                    servicer.Delete,
+                    request_deserializer=stategate__pb2.TriggerRef.FromString,
+                    response_serializer=stategate__pb2.TriggerInfo.SerializeToString,
+            ),
+            'Replay': grpc.unary_unary_rpc_method_handler(
+                    servicer.Replay,
+                    request_deserializer=stategate__pb2.ReplayTriggerOpts.FromString,
+                    response_serializer=stategate__pb2.ReplayTriggerResult.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'stategate.TriggerService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('stategate.TriggerService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class TriggerService:
+    """TriggerService manages event triggers: each trigger POSTs every event matching its globs to its URL,
+    signed per the Standard Webhooks specification, at least once, each entity's events in version order,
+    from a durable cursor; failures are retried with backoff, then dead-lettered and replayable. Triggers
+    live in storage, so every instance sees the same set; one instance at a time delivers each trigger.
+    No answer ever carries a trigger's secret or its header values.
+    """
+
+    @staticmethod
+    def Create(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stategate.TriggerService/Create',
+            stategate__pb2.Trigger.SerializeToString,
+            stategate__pb2.TriggerInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def List(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stategate.TriggerService/List',
+            stategate__pb2.ListTriggersOpts.SerializeToString,
+            stategate__pb2.TriggerInfos.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Get(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stategate.TriggerService/Get',
+            stategate__pb2.TriggerRef.SerializeToString,
+            stategate__pb2.TriggerInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Delete(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stategate.TriggerService/Delete',
+            stategate__pb2.TriggerRef.SerializeToString,
+            stategate__pb2.TriggerInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Replay(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/stategate.TriggerService/Replay',
+            stategate__pb2.ReplayTriggerOpts.SerializeToString,
+            stategate__pb2.ReplayTriggerResult.FromString,
             options,
             channel_credentials,
             insecure,

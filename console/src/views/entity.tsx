@@ -254,22 +254,25 @@ function Timeline(props: TimelineProps) {
   const shownVersion = current?.version ?? null;
 
   /**
-   * Revert only from the state this page shows: the current version is read again first and the revert is
-   * refused when it moved on (someone else changed the entity since the page loaded). Revert itself takes no
-   * version precondition in the API, so a write landing between that read and the revert is not caught.
+   * Revert only from the state this page shows: the version it shows is the precondition (-1 when it shows
+   * the entity deleted), so the server refuses with ABORTED when another client changed it meanwhile.
    */
   const revert = async (event: HistoryEvent) => {
     setOutcome(null);
     try {
-      const now = await readCurrent(domain, type, keyName);
-      if ((now?.version ?? null) !== shownVersion) {
-        throw new ApiError(
-          `the entity changed since this page loaded (version ${shownVersion ?? 'deleted'} → ${now?.version ?? 'deleted'})`,
-          'ABORTED',
-        );
-      }
+      const version = shownVersion ?? '-1';
       const reverted = (
-        await request<{ revertEntity: Entity }>(REVERT, { input: { domain, type, key: keyName, id: event.id } })
+        await request<{ revertEntity: Entity }>(REVERT, {
+          input: { domain, type, key: keyName, id: event.id, version },
+        }).catch((err: unknown) => {
+          if (err instanceof ApiError && err.code === 'ABORTED') {
+            throw new ApiError(
+              `the entity changed since this page loaded (it is no longer ${shownVersion ? `version ${shownVersion}` : 'deleted'}): nothing was reverted`,
+              'ABORTED',
+            );
+          }
+          throw err;
+        })
       ).revertEntity;
       setOutcome({ ok: `Reverted to version ${event.entity.version}: now version ${reverted.version}.` });
       setConfirming(null);

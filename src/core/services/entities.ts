@@ -54,8 +54,17 @@ export class EntityService {
     return { ...entityKey(ref), version, ...(ref.at !== undefined ? { at: ref.at } : {}) };
   }
 
+  /** An event to read: found by its id alone, so a version would mean nothing and is refused. */
   validateEventRef(ref: EventRef): EventRef {
+    if (ref.version !== undefined && ref.version !== 0) {
+      throw invalid('version is a precondition of Revert only: an event is found by its id');
+    }
     return { ...entityKey(ref), id: requireUuidV4('id', ref.id) };
+  }
+
+  /** An event to revert to, with an optional precondition on the entity's current version. */
+  validateRevert(ref: EventRef): EventRef {
+    return { ...entityKey(ref), id: requireUuidV4('id', ref.id), version: versionPrecondition('version', ref.version) };
   }
 
   validateSearch(opts: SearchEntityOpts): EntityQuery {
@@ -93,7 +102,7 @@ export class EntityService {
     // Events are immutable, so reading the target outside the write transaction is safe.
     const target = await this.deps.storage.getEvent(ref);
     if (!target) throw notFound(`event ${ref.id} of entity ${describe(ref)} does not exist`);
-    const event = await this.write(ref, 0, Method.entityRevert, claims, () => target.entity.values);
+    const event = await this.write(ref, ref.version ?? 0, Method.entityRevert, claims, () => target.entity.values);
     return event.entity;
   }
 

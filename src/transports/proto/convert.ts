@@ -86,8 +86,10 @@ export function coreEntityRef(msg: pb.EntityRef): core.EntityRef {
   };
 }
 
+/** `version` 0 = no precondition (Revert) / not given (Get). */
 export function coreEventRef(msg: pb.EventRef): core.EventRef {
-  return { domain: msg.domain, type: msg.type, key: msg.key, id: msg.id };
+  const version = optionalInt64ToNumber('version', msg.version);
+  return { domain: msg.domain, type: msg.type, key: msg.key, id: msg.id, ...(version !== undefined && { version }) };
 }
 
 /** `limit` passes as given, 0 included, for core to refuse; `offset` 0 = none. */

@@ -458,6 +458,37 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'EntityService.Revert: a version precondition as for Set (stale ABORTED, current or -1 when deleted OK); Get of an event refuses a version',
+    async run(t, { ns }) {
+      const ref = { domain: ns, type: 'user', key: 'k' };
+      await t.call(E_SET, { ...ref, values: { n: 1 } });
+      await t.call(E_SET, { ...ref, values: { n: 2 } });
+      const first = get(await eventsOf(t, ns, 'k'), 'events', 0, 'id') as string;
+      const stale = await t.call(E_REVERT, { ...ref, id: first, version: '1' });
+      const mustNotExist = await t.call(E_REVERT, { ...ref, id: first, version: '-1' });
+      const current = await t.call(E_REVERT, { ...ref, id: first, version: '2' });
+      await t.call(E_DEL, ref);
+      return {
+        stale,
+        mustNotExist,
+        current,
+        deleted: await t.call(E_REVERT, { ...ref, id: first, version: '-1' }),
+        below: await t.call(E_REVERT, { ...ref, id: first, version: '-2' }),
+        getWithVersion: await t.call(EV_GET, { ...ref, id: first, version: '1' }),
+        afterRevert: await t.call(E_GET, ref),
+      };
+    },
+    expected: {
+      stale: err('ABORTED'),
+      mustNotExist: err('ABORTED'),
+      current: ok(entity('k', { n: 1 }, '3')),
+      deleted: ok(entity('k', { n: 1 }, '5')),
+      below: err('INVALID_ARGUMENT'),
+      getWithVersion: err('INVALID_ARGUMENT'),
+      afterRevert: ok(entity('k', { n: 1 }, '5')),
+    },
+  },
+  {
     name: "EntityService.Revert: back to an event of its own as a new version; NOT_FOUND for another entity's or an unknown event; INVALID_ARGUMENT for a bad id",
     async run(t, { ns }) {
       const ref = { domain: ns, type: 'user', key: 'k' };

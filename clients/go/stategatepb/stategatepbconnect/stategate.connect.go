@@ -44,6 +44,8 @@ const (
 	CacheServiceName = "stategate.CacheService"
 	// MutexServiceName is the fully-qualified name of the MutexService service.
 	MutexServiceName = "stategate.MutexService"
+	// TriggerServiceName is the fully-qualified name of the TriggerService service.
+	TriggerServiceName = "stategate.TriggerService"
 )
 
 // These constants are the fully-qualified names of the RPCs defined in this package. They're
@@ -88,6 +90,16 @@ const (
 	MutexServiceLockProcedure = "/stategate.MutexService/Lock"
 	// MutexServiceUnlockProcedure is the fully-qualified name of the MutexService's Unlock RPC.
 	MutexServiceUnlockProcedure = "/stategate.MutexService/Unlock"
+	// TriggerServiceCreateProcedure is the fully-qualified name of the TriggerService's Create RPC.
+	TriggerServiceCreateProcedure = "/stategate.TriggerService/Create"
+	// TriggerServiceListProcedure is the fully-qualified name of the TriggerService's List RPC.
+	TriggerServiceListProcedure = "/stategate.TriggerService/List"
+	// TriggerServiceGetProcedure is the fully-qualified name of the TriggerService's Get RPC.
+	TriggerServiceGetProcedure = "/stategate.TriggerService/Get"
+	// TriggerServiceDeleteProcedure is the fully-qualified name of the TriggerService's Delete RPC.
+	TriggerServiceDeleteProcedure = "/stategate.TriggerService/Delete"
+	// TriggerServiceReplayProcedure is the fully-qualified name of the TriggerService's Replay RPC.
+	TriggerServiceReplayProcedure = "/stategate.TriggerService/Replay"
 )
 
 // EntityServiceClient is a client for the stategate.EntityService service.
@@ -105,7 +117,8 @@ type EntityServiceClient interface {
 	Edit(context.Context, *connect.Request[stategatepb.Entity]) (*connect.Response[stategatepb.Entity], error)
 	// Revert sets an entity back to the state recorded by one of its own events (domain, type, key and
 	// id must all match, else NOT_FOUND). Reverting is a state change: it appends another event (method
-	// /stategate.EntityService/Revert) with the next version, and returns the new state.
+	// /stategate.EntityService/Revert) with the next version, and returns the new state. `version` is an
+	// optional precondition on the current version, as for Set.
 	Revert(context.Context, *connect.Request[stategatepb.EventRef]) (*connect.Response[stategatepb.Entity], error)
 	// Get gets an entity's current state, or with `version` / `at` the state it had then (from the event
 	// log). A missing (or deleted) entity is NOT_FOUND.
@@ -240,7 +253,8 @@ type EntityServiceHandler interface {
 	Edit(context.Context, *connect.Request[stategatepb.Entity]) (*connect.Response[stategatepb.Entity], error)
 	// Revert sets an entity back to the state recorded by one of its own events (domain, type, key and
 	// id must all match, else NOT_FOUND). Reverting is a state change: it appends another event (method
-	// /stategate.EntityService/Revert) with the next version, and returns the new state.
+	// /stategate.EntityService/Revert) with the next version, and returns the new state. `version` is an
+	// optional precondition on the current version, as for Set.
 	Revert(context.Context, *connect.Request[stategatepb.EventRef]) (*connect.Response[stategatepb.Entity], error)
 	// Get gets an entity's current state, or with `version` / `at` the state it had then (from the event
 	// log). A missing (or deleted) entity is NOT_FOUND.
@@ -830,4 +844,192 @@ func (UnimplementedMutexServiceHandler) Lock(context.Context, *connect.Request[s
 
 func (UnimplementedMutexServiceHandler) Unlock(context.Context, *connect.Request[stategatepb.MutexRef]) (*connect.Response[emptypb.Empty], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("stategate.MutexService.Unlock is not implemented"))
+}
+
+// TriggerServiceClient is a client for the stategate.TriggerService service.
+type TriggerServiceClient interface {
+	// Create adds a trigger (ALREADY_EXISTS when the name is taken). A URL on a loopback, private,
+	// link-local or metadata address is refused unless the server allows private targets.
+	Create(context.Context, *connect.Request[stategatepb.Trigger]) (*connect.Response[stategatepb.TriggerInfo], error)
+	// List lists every trigger by name, with its delivery status (dead letters counted, not listed).
+	List(context.Context, *connect.Request[stategatepb.ListTriggersOpts]) (*connect.Response[stategatepb.TriggerInfos], error)
+	// Get answers one trigger with its delivery status and its oldest 100 dead letters.
+	Get(context.Context, *connect.Request[stategatepb.TriggerRef]) (*connect.Response[stategatepb.TriggerInfo], error)
+	// Delete removes a trigger, its cursor and its dead letters; it answers the trigger as it was.
+	Delete(context.Context, *connect.Request[stategatepb.TriggerRef]) (*connect.Response[stategatepb.TriggerInfo], error)
+	// Replay sends dead letters again (those named, or all of them), each with max_attempts more attempts;
+	// a delivered one leaves the dead-letter list.
+	Replay(context.Context, *connect.Request[stategatepb.ReplayTriggerOpts]) (*connect.Response[stategatepb.ReplayTriggerResult], error)
+}
+
+// NewTriggerServiceClient constructs a client for the stategate.TriggerService service. By default,
+// it uses the Connect protocol with the binary Protobuf Codec, asks for gzipped responses, and
+// sends uncompressed requests. To use the gRPC or gRPC-Web protocols, supply the connect.WithGRPC()
+// or connect.WithGRPCWeb() options.
+//
+// The URL supplied here should be the base URL for the Connect or gRPC server (for example,
+// http://api.acme.com or https://acme.com/grpc).
+func NewTriggerServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...connect.ClientOption) TriggerServiceClient {
+	baseURL = strings.TrimRight(baseURL, "/")
+	triggerServiceMethods := stategatepb.File_stategate_proto.Services().ByName("TriggerService").Methods()
+	return &triggerServiceClient{
+		create: connect.NewClient[stategatepb.Trigger, stategatepb.TriggerInfo](
+			httpClient,
+			baseURL+TriggerServiceCreateProcedure,
+			connect.WithSchema(triggerServiceMethods.ByName("Create")),
+			connect.WithClientOptions(opts...),
+		),
+		list: connect.NewClient[stategatepb.ListTriggersOpts, stategatepb.TriggerInfos](
+			httpClient,
+			baseURL+TriggerServiceListProcedure,
+			connect.WithSchema(triggerServiceMethods.ByName("List")),
+			connect.WithClientOptions(opts...),
+		),
+		get: connect.NewClient[stategatepb.TriggerRef, stategatepb.TriggerInfo](
+			httpClient,
+			baseURL+TriggerServiceGetProcedure,
+			connect.WithSchema(triggerServiceMethods.ByName("Get")),
+			connect.WithClientOptions(opts...),
+		),
+		delete: connect.NewClient[stategatepb.TriggerRef, stategatepb.TriggerInfo](
+			httpClient,
+			baseURL+TriggerServiceDeleteProcedure,
+			connect.WithSchema(triggerServiceMethods.ByName("Delete")),
+			connect.WithClientOptions(opts...),
+		),
+		replay: connect.NewClient[stategatepb.ReplayTriggerOpts, stategatepb.ReplayTriggerResult](
+			httpClient,
+			baseURL+TriggerServiceReplayProcedure,
+			connect.WithSchema(triggerServiceMethods.ByName("Replay")),
+			connect.WithClientOptions(opts...),
+		),
+	}
+}
+
+// triggerServiceClient implements TriggerServiceClient.
+type triggerServiceClient struct {
+	create *connect.Client[stategatepb.Trigger, stategatepb.TriggerInfo]
+	list   *connect.Client[stategatepb.ListTriggersOpts, stategatepb.TriggerInfos]
+	get    *connect.Client[stategatepb.TriggerRef, stategatepb.TriggerInfo]
+	delete *connect.Client[stategatepb.TriggerRef, stategatepb.TriggerInfo]
+	replay *connect.Client[stategatepb.ReplayTriggerOpts, stategatepb.ReplayTriggerResult]
+}
+
+// Create calls stategate.TriggerService.Create.
+func (c *triggerServiceClient) Create(ctx context.Context, req *connect.Request[stategatepb.Trigger]) (*connect.Response[stategatepb.TriggerInfo], error) {
+	return c.create.CallUnary(ctx, req)
+}
+
+// List calls stategate.TriggerService.List.
+func (c *triggerServiceClient) List(ctx context.Context, req *connect.Request[stategatepb.ListTriggersOpts]) (*connect.Response[stategatepb.TriggerInfos], error) {
+	return c.list.CallUnary(ctx, req)
+}
+
+// Get calls stategate.TriggerService.Get.
+func (c *triggerServiceClient) Get(ctx context.Context, req *connect.Request[stategatepb.TriggerRef]) (*connect.Response[stategatepb.TriggerInfo], error) {
+	return c.get.CallUnary(ctx, req)
+}
+
+// Delete calls stategate.TriggerService.Delete.
+func (c *triggerServiceClient) Delete(ctx context.Context, req *connect.Request[stategatepb.TriggerRef]) (*connect.Response[stategatepb.TriggerInfo], error) {
+	return c.delete.CallUnary(ctx, req)
+}
+
+// Replay calls stategate.TriggerService.Replay.
+func (c *triggerServiceClient) Replay(ctx context.Context, req *connect.Request[stategatepb.ReplayTriggerOpts]) (*connect.Response[stategatepb.ReplayTriggerResult], error) {
+	return c.replay.CallUnary(ctx, req)
+}
+
+// TriggerServiceHandler is an implementation of the stategate.TriggerService service.
+type TriggerServiceHandler interface {
+	// Create adds a trigger (ALREADY_EXISTS when the name is taken). A URL on a loopback, private,
+	// link-local or metadata address is refused unless the server allows private targets.
+	Create(context.Context, *connect.Request[stategatepb.Trigger]) (*connect.Response[stategatepb.TriggerInfo], error)
+	// List lists every trigger by name, with its delivery status (dead letters counted, not listed).
+	List(context.Context, *connect.Request[stategatepb.ListTriggersOpts]) (*connect.Response[stategatepb.TriggerInfos], error)
+	// Get answers one trigger with its delivery status and its oldest 100 dead letters.
+	Get(context.Context, *connect.Request[stategatepb.TriggerRef]) (*connect.Response[stategatepb.TriggerInfo], error)
+	// Delete removes a trigger, its cursor and its dead letters; it answers the trigger as it was.
+	Delete(context.Context, *connect.Request[stategatepb.TriggerRef]) (*connect.Response[stategatepb.TriggerInfo], error)
+	// Replay sends dead letters again (those named, or all of them), each with max_attempts more attempts;
+	// a delivered one leaves the dead-letter list.
+	Replay(context.Context, *connect.Request[stategatepb.ReplayTriggerOpts]) (*connect.Response[stategatepb.ReplayTriggerResult], error)
+}
+
+// NewTriggerServiceHandler builds an HTTP handler from the service implementation. It returns the
+// path on which to mount the handler and the handler itself.
+//
+// By default, handlers support the Connect, gRPC, and gRPC-Web protocols with the binary Protobuf
+// and JSON codecs. They also support gzip compression.
+func NewTriggerServiceHandler(svc TriggerServiceHandler, opts ...connect.HandlerOption) (string, http.Handler) {
+	triggerServiceMethods := stategatepb.File_stategate_proto.Services().ByName("TriggerService").Methods()
+	triggerServiceCreateHandler := connect.NewUnaryHandler(
+		TriggerServiceCreateProcedure,
+		svc.Create,
+		connect.WithSchema(triggerServiceMethods.ByName("Create")),
+		connect.WithHandlerOptions(opts...),
+	)
+	triggerServiceListHandler := connect.NewUnaryHandler(
+		TriggerServiceListProcedure,
+		svc.List,
+		connect.WithSchema(triggerServiceMethods.ByName("List")),
+		connect.WithHandlerOptions(opts...),
+	)
+	triggerServiceGetHandler := connect.NewUnaryHandler(
+		TriggerServiceGetProcedure,
+		svc.Get,
+		connect.WithSchema(triggerServiceMethods.ByName("Get")),
+		connect.WithHandlerOptions(opts...),
+	)
+	triggerServiceDeleteHandler := connect.NewUnaryHandler(
+		TriggerServiceDeleteProcedure,
+		svc.Delete,
+		connect.WithSchema(triggerServiceMethods.ByName("Delete")),
+		connect.WithHandlerOptions(opts...),
+	)
+	triggerServiceReplayHandler := connect.NewUnaryHandler(
+		TriggerServiceReplayProcedure,
+		svc.Replay,
+		connect.WithSchema(triggerServiceMethods.ByName("Replay")),
+		connect.WithHandlerOptions(opts...),
+	)
+	return "/stategate.TriggerService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case TriggerServiceCreateProcedure:
+			triggerServiceCreateHandler.ServeHTTP(w, r)
+		case TriggerServiceListProcedure:
+			triggerServiceListHandler.ServeHTTP(w, r)
+		case TriggerServiceGetProcedure:
+			triggerServiceGetHandler.ServeHTTP(w, r)
+		case TriggerServiceDeleteProcedure:
+			triggerServiceDeleteHandler.ServeHTTP(w, r)
+		case TriggerServiceReplayProcedure:
+			triggerServiceReplayHandler.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+// UnimplementedTriggerServiceHandler returns CodeUnimplemented from all methods.
+type UnimplementedTriggerServiceHandler struct{}
+
+func (UnimplementedTriggerServiceHandler) Create(context.Context, *connect.Request[stategatepb.Trigger]) (*connect.Response[stategatepb.TriggerInfo], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("stategate.TriggerService.Create is not implemented"))
+}
+
+func (UnimplementedTriggerServiceHandler) List(context.Context, *connect.Request[stategatepb.ListTriggersOpts]) (*connect.Response[stategatepb.TriggerInfos], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("stategate.TriggerService.List is not implemented"))
+}
+
+func (UnimplementedTriggerServiceHandler) Get(context.Context, *connect.Request[stategatepb.TriggerRef]) (*connect.Response[stategatepb.TriggerInfo], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("stategate.TriggerService.Get is not implemented"))
+}
+
+func (UnimplementedTriggerServiceHandler) Delete(context.Context, *connect.Request[stategatepb.TriggerRef]) (*connect.Response[stategatepb.TriggerInfo], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("stategate.TriggerService.Delete is not implemented"))
+}
+
+func (UnimplementedTriggerServiceHandler) Replay(context.Context, *connect.Request[stategatepb.ReplayTriggerOpts]) (*connect.Response[stategatepb.ReplayTriggerResult], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("stategate.TriggerService.Replay is not implemented"))
 }

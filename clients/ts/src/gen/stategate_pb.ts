@@ -25,7 +25,397 @@ import type { JsonObject, Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file stategate.proto.
  */
 export const file_stategate: GenFile = /*@__PURE__*/
-  fileDesc("Cg9zdGF0ZWdhdGUucHJvdG8SCXN0YXRlZ2F0ZSJTCglFbnRpdHlSZWYSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDa2V5GAMgASgJEg8KB3ZlcnNpb24YBCABKAMSCgoCYXQYBSABKAMiQQoIRXZlbnRSZWYSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDa2V5GAMgASgJEgoKAmlkGAQgASgJIm0KBkVudGl0eRIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRILCgNrZXkYAyABKAkSJwoGdmFsdWVzGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgd2ZXJzaW9uGAUgASgDIi8KCEVudGl0aWVzEiMKCGVudGl0aWVzGAEgAygLMhEuc3RhdGVnYXRlLkVudGl0eSImCgRTb3J0Eg0KBWZpZWxkGAEgASgJEg8KB3JldmVyc2UYAiABKAgiigEKEFNlYXJjaEVudGl0eU9wdHMSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSFAoMcXVlcnlfc3RyaW5nGAMgASgJEg0KBWxpbWl0GAQgASgFEg4KBm9mZnNldBgFIAEoBRIdCgRzb3J0GAkgASgLMg8uc3RhdGVnYXRlLlNvcnRKBAgGEAkiPgoNTGlzdFR5cGVzT3B0cxIOCgZkb21haW4YASABKAkSDQoFbGltaXQYAiABKAUSDgoGb2Zmc2V0GAMgASgFIjgKCVR5cGVDb3VudBIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRINCgVjb3VudBgDIAEoAyIxCgpUeXBlQ291bnRzEiMKBXR5cGVzGAEgAygLMhQuc3RhdGVnYXRlLlR5cGVDb3VudCKyAQoPU2VhcmNoRXZlbnRPcHRzEg4KBmRvbWFpbhgBIAEoCRIMCgR0eXBlGAIgASgJEhQKDHF1ZXJ5X3N0cmluZxgEIAEoCRILCgNtaW4YBSABKAMSCwoDbWF4GAYgASgDEg0KBWxpbWl0GAcgASgFEg4KBm9mZnNldBgIIAEoBRIdCgRzb3J0GAkgASgLMg8uc3RhdGVnYXRlLlNvcnQSDQoFYWZ0ZXIYCiABKANKBAgDEAQicgoPU3RyZWFtRXZlbnRPcHRzEg4KBmRvbWFpbhgBIAEoCRIMCgR0eXBlGAIgASgJEhYKDmNvbnN1bWVyX2dyb3VwGAMgASgJEgsKA2tleRgEIAEoCRISCgVhZnRlchgFIAEoA0gAiAEBQggKBl9hZnRlciJfCgdNZXNzYWdlEg4KBmRvbWFpbhgBIAEoCRIPCgdjaGFubmVsGAIgASgJEgwKBHR5cGUYAyABKAkSJQoEYm9keRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QipgEKC1BlZXJNZXNzYWdlEgoKAmlkGAEgASgJEg4KBmRvbWFpbhgCIAEoCRIPCgdjaGFubmVsGAMgASgJEgwKBHR5cGUYBCABKAkSJQoEYm9keRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoGY2xhaW1zGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIMCgR0aW1lGAcgASgDIloKEVN0cmVhbU1lc3NhZ2VPcHRzEg4KBmRvbWFpbhgBIAEoCRIPCgdjaGFubmVsGAIgASgJEgwKBHR5cGUYAyABKAkSFgoOY29uc3VtZXJfZ3JvdXAYBCABKAkijwEKBUV2ZW50EgoKAmlkGAEgASgJEiEKBmVudGl0eRgCIAEoCzIRLnN0YXRlZ2F0ZS5FbnRpdHkSJwoGY2xhaW1zGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIMCgR0aW1lGAQgASgDEg4KBm1ldGhvZBgFIAEoCRIQCghwb3NpdGlvbhgGIAEoAyIqCgZFdmVudHMSIAoGZXZlbnRzGAEgAygLMhAuc3RhdGVnYXRlLkV2ZW50InQKBUNhY2hlEg4KBmRvbWFpbhgBIAEoCRILCgNrZXkYAiABKAkSJQoFdmFsdWUYAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSJwoDZXhwGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCInCghDYWNoZVJlZhIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJIlMKBU11dGV4Eg4KBmRvbWFpbhgBIAEoCRILCgNrZXkYAiABKAkSJwoDZXhwGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEoECAMQBCJ4CgpNdXRleExlYXNlEg4KBmRvbWFpbhgBIAEoCRILCgNrZXkYAiABKAkSJwoDZXhwGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgV0b2tlbhgFIAEoCRIPCgdmZW5jaW5nGAYgASgDSgQIAxAEIjYKCE11dGV4UmVmEg4KBmRvbWFpbhgBIAEoCRILCgNrZXkYAiABKAkSDQoFdG9rZW4YAyABKAkysgUKDUVudGl0eVNlcnZpY2USYgoDU2V0EhEuc3RhdGVnYXRlLkVudGl0eRoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIwgtPkkwIqOgEqIiUvYXBpL2VudGl0eS9yZWYve2RvbWFpbn0ve3R5cGV9L3trZXl9El4KBEVkaXQSES5zdGF0ZWdhdGUuRW50aXR5GhEuc3RhdGVnYXRlLkVudGl0eSIwgtPkkwIqOgEqMiUvYXBpL2VudGl0eS9yZWYve2RvbWFpbn0ve3R5cGV9L3trZXl9EmkKBlJldmVydBITLnN0YXRlZ2F0ZS5FdmVudFJlZhoRLnN0YXRlZ2F0ZS5FbnRpdHkiN4LT5JMCMToBKhosL2FwaS9lbnRpdHkvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fS9yZXZlcnQSXQoDR2V0EhQuc3RhdGVnYXRlLkVudGl0eVJlZhoRLnN0YXRlZ2F0ZS5FbnRpdHkiLYLT5JMCJxIlL2FwaS9lbnRpdHkvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fRJiCgNEZWwSFC5zdGF0ZWdhdGUuRW50aXR5UmVmGhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Ii2C0+STAicqJS9hcGkvZW50aXR5L3JlZi97ZG9tYWlufS97dHlwZX0ve2tleX0SVgoGU2VhcmNoEhsuc3RhdGVnYXRlLlNlYXJjaEVudGl0eU9wdHMaEy5zdGF0ZWdhdGUuRW50aXRpZXMiGoLT5JMCFBISL2FwaS9lbnRpdHkvc2VhcmNoElcKCUxpc3RUeXBlcxIYLnN0YXRlZ2F0ZS5MaXN0VHlwZXNPcHRzGhUuc3RhdGVnYXRlLlR5cGVDb3VudHMiGYLT5JMCExIRL2FwaS9lbnRpdHkvdHlwZXMymwIKDEV2ZW50U2VydmljZRJUCgZTdHJlYW0SGi5zdGF0ZWdhdGUuU3RyZWFtRXZlbnRPcHRzGhAuc3RhdGVnYXRlLkV2ZW50IhqC0+STAhQSEi9hcGkvZXZlbnRzL3N0cmVhbTABElMKBlNlYXJjaBIaLnN0YXRlZ2F0ZS5TZWFyY2hFdmVudE9wdHMaES5zdGF0ZWdhdGUuRXZlbnRzIhqC0+STAhQSEi9hcGkvZXZlbnRzL3NlYXJjaBJgCgNHZXQSEy5zdGF0ZWdhdGUuRXZlbnRSZWYaEC5zdGF0ZWdhdGUuRXZlbnQiMoLT5JMCLBIqL2FwaS9ldmVudHMvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fS97aWR9MsQBCgtQZWVyU2VydmljZRJYCglCcm9hZGNhc3QSEi5zdGF0ZWdhdGUuTWVzc2FnZRoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIfgtPkkwIZOgEqIhQvYXBpL3BlZXJzL2Jyb2FkY2FzdBJbCgZTdHJlYW0SHC5zdGF0ZWdhdGUuU3RyZWFtTWVzc2FnZU9wdHMaFi5zdGF0ZWdhdGUuUGVlck1lc3NhZ2UiGYLT5JMCExIRL2FwaS9wZWVycy9zdHJlYW0wATKZAgoMQ2FjaGVTZXJ2aWNlElkKA1NldBIQLnN0YXRlZ2F0ZS5DYWNoZRoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIogtPkkwIiOgEqGh0vYXBpL2NhY2hlL3JlZi97ZG9tYWlufS97a2V5fRJTCgNHZXQSEy5zdGF0ZWdhdGUuQ2FjaGVSZWYaEC5zdGF0ZWdhdGUuQ2FjaGUiJYLT5JMCHxIdL2FwaS9jYWNoZS9yZWYve2RvbWFpbn0ve2tleX0SWQoDRGVsEhMuc3RhdGVnYXRlLkNhY2hlUmVmGhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5IiWC0+STAh8qHS9hcGkvY2FjaGUvcmVmL3tkb21haW59L3trZXl9MtYBCgxNdXRleFNlcnZpY2USXgoETG9jaxIQLnN0YXRlZ2F0ZS5NdXRleBoVLnN0YXRlZ2F0ZS5NdXRleExlYXNlIi2C0+STAic6ASoiIi9hcGkvbXV0ZXgvcmVmL3tkb21haW59L3trZXl9L2xvY2sSZgoGVW5sb2NrEhMuc3RhdGVnYXRlLk11dGV4UmVmGhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5Ii+C0+STAik6ASoiJC9hcGkvbXV0ZXgvcmVmL3tkb21haW59L3trZXl9L3VubG9ja2IGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Cg9zdGF0ZWdhdGUucHJvdG8SCXN0YXRlZ2F0ZSL5AQoHVHJpZ2dlchIMCgRuYW1lGAEgASgJEgsKA3VybBgCIAEoCRIOCgZkb21haW4YAyABKAkSDAoEdHlwZRgEIAEoCRILCgNrZXkYBSABKAkSDgoGc2VjcmV0GAYgASgJEjAKB2hlYWRlcnMYByADKAsyHy5zdGF0ZWdhdGUuVHJpZ2dlci5IZWFkZXJzRW50cnkSEgoKdGltZW91dF9tcxgIIAEoBRIUCgxtYXhfYXR0ZW1wdHMYCSABKAUSDAoEZnJvbRgKIAEoCRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIaCgpUcmlnZ2VyUmVmEgwKBG5hbWUYASABKAkiIgoQTGlzdFRyaWdnZXJzT3B0cxIOCgZwcmVmaXgYASABKAkiNAoRUmVwbGF5VHJpZ2dlck9wdHMSDAoEbmFtZRgBIAEoCRIRCglldmVudF9pZHMYAiADKAkiJwoTUmVwbGF5VHJpZ2dlclJlc3VsdBIQCghyZXBsYXllZBgBIAEoBSK7AQoKRGVhZExldHRlchIQCghldmVudF9pZBgBIAEoCRIQCghwb3NpdGlvbhgCIAEoAxIOCgZkb21haW4YAyABKAkSDAoEdHlwZRgEIAEoCRILCgNrZXkYBSABKAkSEAoIYXR0ZW1wdHMYBiABKAUSEgoKbGFzdF9lcnJvchgHIAEoCRIoCgR0aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZXBsYXkYCSABKAginAEKDVRyaWdnZXJTdGF0dXMSEAoIcG9zaXRpb24YASABKAMSCwoDbGFnGAIgASgDEhAKCGF0dGVtcHRzGAMgASgFEhIKCmxhc3RfZXJyb3IYBCABKAkSGQoRZGVhZF9sZXR0ZXJfY291bnQYBSABKAMSKwoMZGVhZF9sZXR0ZXJzGAYgAygLMhUuc3RhdGVnYXRlLkRlYWRMZXR0ZXIi7QEKC1RyaWdnZXJJbmZvEgwKBG5hbWUYASABKAkSCwoDdXJsGAIgASgJEg4KBmRvbWFpbhgDIAEoCRIMCgR0eXBlGAQgASgJEgsKA2tleRgFIAEoCRIUCgxoZWFkZXJfbmFtZXMYBiADKAkSEgoKdGltZW91dF9tcxgHIAEoBRIUCgxtYXhfYXR0ZW1wdHMYCCABKAUSLgoKY3JlYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGc3RhdHVzGAogASgLMhguc3RhdGVnYXRlLlRyaWdnZXJTdGF0dXMiOAoMVHJpZ2dlckluZm9zEigKCHRyaWdnZXJzGAEgAygLMhYuc3RhdGVnYXRlLlRyaWdnZXJJbmZvIlMKCUVudGl0eVJlZhIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRILCgNrZXkYAyABKAkSDwoHdmVyc2lvbhgEIAEoAxIKCgJhdBgFIAEoAyJSCghFdmVudFJlZhIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRILCgNrZXkYAyABKAkSCgoCaWQYBCABKAkSDwoHdmVyc2lvbhgFIAEoAyJtCgZFbnRpdHkSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSCwoDa2V5GAMgASgJEicKBnZhbHVlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHdmVyc2lvbhgFIAEoAyIvCghFbnRpdGllcxIjCghlbnRpdGllcxgBIAMoCzIRLnN0YXRlZ2F0ZS5FbnRpdHkiJgoEU29ydBINCgVmaWVsZBgBIAEoCRIPCgdyZXZlcnNlGAIgASgIIooBChBTZWFyY2hFbnRpdHlPcHRzEg4KBmRvbWFpbhgBIAEoCRIMCgR0eXBlGAIgASgJEhQKDHF1ZXJ5X3N0cmluZxgDIAEoCRINCgVsaW1pdBgEIAEoBRIOCgZvZmZzZXQYBSABKAUSHQoEc29ydBgJIAEoCzIPLnN0YXRlZ2F0ZS5Tb3J0SgQIBhAJIj4KDUxpc3RUeXBlc09wdHMSDgoGZG9tYWluGAEgASgJEg0KBWxpbWl0GAIgASgFEg4KBm9mZnNldBgDIAEoBSI4CglUeXBlQ291bnQSDgoGZG9tYWluGAEgASgJEgwKBHR5cGUYAiABKAkSDQoFY291bnQYAyABKAMiMQoKVHlwZUNvdW50cxIjCgV0eXBlcxgBIAMoCzIULnN0YXRlZ2F0ZS5UeXBlQ291bnQisgEKD1NlYXJjaEV2ZW50T3B0cxIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRIUCgxxdWVyeV9zdHJpbmcYBCABKAkSCwoDbWluGAUgASgDEgsKA21heBgGIAEoAxINCgVsaW1pdBgHIAEoBRIOCgZvZmZzZXQYCCABKAUSHQoEc29ydBgJIAEoCzIPLnN0YXRlZ2F0ZS5Tb3J0Eg0KBWFmdGVyGAogASgDSgQIAxAEInIKD1N0cmVhbUV2ZW50T3B0cxIOCgZkb21haW4YASABKAkSDAoEdHlwZRgCIAEoCRIWCg5jb25zdW1lcl9ncm91cBgDIAEoCRILCgNrZXkYBCABKAkSEgoFYWZ0ZXIYBSABKANIAIgBAUIICgZfYWZ0ZXIiXwoHTWVzc2FnZRIOCgZkb21haW4YASABKAkSDwoHY2hhbm5lbBgCIAEoCRIMCgR0eXBlGAMgASgJEiUKBGJvZHkYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IqYBCgtQZWVyTWVzc2FnZRIKCgJpZBgBIAEoCRIOCgZkb21haW4YAiABKAkSDwoHY2hhbm5lbBgDIAEoCRIMCgR0eXBlGAQgASgJEiUKBGJvZHkYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmNsYWltcxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDAoEdGltZRgHIAEoAyJaChFTdHJlYW1NZXNzYWdlT3B0cxIOCgZkb21haW4YASABKAkSDwoHY2hhbm5lbBgCIAEoCRIMCgR0eXBlGAMgASgJEhYKDmNvbnN1bWVyX2dyb3VwGAQgASgJIo8BCgVFdmVudBIKCgJpZBgBIAEoCRIhCgZlbnRpdHkYAiABKAsyES5zdGF0ZWdhdGUuRW50aXR5EicKBmNsYWltcxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDAoEdGltZRgEIAEoAxIOCgZtZXRob2QYBSABKAkSEAoIcG9zaXRpb24YBiABKAMiKgoGRXZlbnRzEiAKBmV2ZW50cxgBIAMoCzIQLnN0YXRlZ2F0ZS5FdmVudCJ0CgVDYWNoZRIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJEiUKBXZhbHVlGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEicKA2V4cBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJwoIQ2FjaGVSZWYSDgoGZG9tYWluGAEgASgJEgsKA2tleRgCIAEoCSJTCgVNdXRleBIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJEicKA2V4cBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBKBAgDEAQieAoKTXV0ZXhMZWFzZRIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJEicKA2V4cBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFdG9rZW4YBSABKAkSDwoHZmVuY2luZxgGIAEoA0oECAMQBCI2CghNdXRleFJlZhIOCgZkb21haW4YASABKAkSCwoDa2V5GAIgASgJEg0KBXRva2VuGAMgASgJMrIFCg1FbnRpdHlTZXJ2aWNlEmIKA1NldBIRLnN0YXRlZ2F0ZS5FbnRpdHkaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiMILT5JMCKjoBKiIlL2FwaS9lbnRpdHkvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fRJeCgRFZGl0EhEuc3RhdGVnYXRlLkVudGl0eRoRLnN0YXRlZ2F0ZS5FbnRpdHkiMILT5JMCKjoBKjIlL2FwaS9lbnRpdHkvcmVmL3tkb21haW59L3t0eXBlfS97a2V5fRJpCgZSZXZlcnQSEy5zdGF0ZWdhdGUuRXZlbnRSZWYaES5zdGF0ZWdhdGUuRW50aXR5IjeC0+STAjE6ASoaLC9hcGkvZW50aXR5L3JlZi97ZG9tYWlufS97dHlwZX0ve2tleX0vcmV2ZXJ0El0KA0dldBIULnN0YXRlZ2F0ZS5FbnRpdHlSZWYaES5zdGF0ZWdhdGUuRW50aXR5Ii2C0+STAicSJS9hcGkvZW50aXR5L3JlZi97ZG9tYWlufS97dHlwZX0ve2tleX0SYgoDRGVsEhQuc3RhdGVnYXRlLkVudGl0eVJlZhoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSItgtPkkwInKiUvYXBpL2VudGl0eS9yZWYve2RvbWFpbn0ve3R5cGV9L3trZXl9ElYKBlNlYXJjaBIbLnN0YXRlZ2F0ZS5TZWFyY2hFbnRpdHlPcHRzGhMuc3RhdGVnYXRlLkVudGl0aWVzIhqC0+STAhQSEi9hcGkvZW50aXR5L3NlYXJjaBJXCglMaXN0VHlwZXMSGC5zdGF0ZWdhdGUuTGlzdFR5cGVzT3B0cxoVLnN0YXRlZ2F0ZS5UeXBlQ291bnRzIhmC0+STAhMSES9hcGkvZW50aXR5L3R5cGVzMpsCCgxFdmVudFNlcnZpY2USVAoGU3RyZWFtEhouc3RhdGVnYXRlLlN0cmVhbUV2ZW50T3B0cxoQLnN0YXRlZ2F0ZS5FdmVudCIagtPkkwIUEhIvYXBpL2V2ZW50cy9zdHJlYW0wARJTCgZTZWFyY2gSGi5zdGF0ZWdhdGUuU2VhcmNoRXZlbnRPcHRzGhEuc3RhdGVnYXRlLkV2ZW50cyIagtPkkwIUEhIvYXBpL2V2ZW50cy9zZWFyY2gSYAoDR2V0EhMuc3RhdGVnYXRlLkV2ZW50UmVmGhAuc3RhdGVnYXRlLkV2ZW50IjKC0+STAiwSKi9hcGkvZXZlbnRzL3JlZi97ZG9tYWlufS97dHlwZX0ve2tleX0ve2lkfTLEAQoLUGVlclNlcnZpY2USWAoJQnJvYWRjYXN0EhIuc3RhdGVnYXRlLk1lc3NhZ2UaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiH4LT5JMCGToBKiIUL2FwaS9wZWVycy9icm9hZGNhc3QSWwoGU3RyZWFtEhwuc3RhdGVnYXRlLlN0cmVhbU1lc3NhZ2VPcHRzGhYuc3RhdGVnYXRlLlBlZXJNZXNzYWdlIhmC0+STAhMSES9hcGkvcGVlcnMvc3RyZWFtMAEymQIKDENhY2hlU2VydmljZRJZCgNTZXQSEC5zdGF0ZWdhdGUuQ2FjaGUaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiKILT5JMCIjoBKhodL2FwaS9jYWNoZS9yZWYve2RvbWFpbn0ve2tleX0SUwoDR2V0EhMuc3RhdGVnYXRlLkNhY2hlUmVmGhAuc3RhdGVnYXRlLkNhY2hlIiWC0+STAh8SHS9hcGkvY2FjaGUvcmVmL3tkb21haW59L3trZXl9ElkKA0RlbBITLnN0YXRlZ2F0ZS5DYWNoZVJlZhoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIlgtPkkwIfKh0vYXBpL2NhY2hlL3JlZi97ZG9tYWlufS97a2V5fTLWAQoMTXV0ZXhTZXJ2aWNlEl4KBExvY2sSEC5zdGF0ZWdhdGUuTXV0ZXgaFS5zdGF0ZWdhdGUuTXV0ZXhMZWFzZSItgtPkkwInOgEqIiIvYXBpL211dGV4L3JlZi97ZG9tYWlufS97a2V5fS9sb2NrEmYKBlVubG9jaxITLnN0YXRlZ2F0ZS5NdXRleFJlZhoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIvgtPkkwIpOgEqIiQvYXBpL211dGV4L3JlZi97ZG9tYWlufS97a2V5fS91bmxvY2sy0AMKDlRyaWdnZXJTZXJ2aWNlEk4KBkNyZWF0ZRISLnN0YXRlZ2F0ZS5UcmlnZ2VyGhYuc3RhdGVnYXRlLlRyaWdnZXJJbmZvIhiC0+STAhI6ASoiDS9hcGkvdHJpZ2dlcnMSUwoETGlzdBIbLnN0YXRlZ2F0ZS5MaXN0VHJpZ2dlcnNPcHRzGhcuc3RhdGVnYXRlLlRyaWdnZXJJbmZvcyIVgtPkkwIPEg0vYXBpL3RyaWdnZXJzElIKA0dldBIVLnN0YXRlZ2F0ZS5UcmlnZ2VyUmVmGhYuc3RhdGVnYXRlLlRyaWdnZXJJbmZvIhyC0+STAhYSFC9hcGkvdHJpZ2dlcnMve25hbWV9ElUKBkRlbGV0ZRIVLnN0YXRlZ2F0ZS5UcmlnZ2VyUmVmGhYuc3RhdGVnYXRlLlRyaWdnZXJJbmZvIhyC0+STAhYqFC9hcGkvdHJpZ2dlcnMve25hbWV9Em4KBlJlcGxheRIcLnN0YXRlZ2F0ZS5SZXBsYXlUcmlnZ2VyT3B0cxoeLnN0YXRlZ2F0ZS5SZXBsYXlUcmlnZ2VyUmVzdWx0IiaC0+STAiA6ASoiGy9hcGkvdHJpZ2dlcnMve25hbWV9L3JlcGxheWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+
+/**
+ * Trigger declares an event trigger.
+ *
+ * @generated from message stategate.Trigger
+ */
+export type Trigger = Message$1<"stategate.Trigger"> & {
+  /**
+   * the trigger's name: 1-64 letters, digits, _ . or -.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * where events are POSTed: an http:// or https:// URL without credentials.
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+
+  /**
+   * a glob on the event's entity domain (* any run of characters, ? one character). Required.
+   *
+   * @generated from field: string domain = 3;
+   */
+  domain: string;
+
+  /**
+   * a glob on the event's entity type. Required.
+   *
+   * @generated from field: string type = 4;
+   */
+  type: string;
+
+  /**
+   * a glob on the event's entity key (default *).
+   *
+   * @generated from field: string key = 5;
+   */
+  key: string;
+
+  /**
+   * whsec_ followed by base64 of 24 to 64 random bytes: the key of the signatures. Never answered.
+   *
+   * @generated from field: string secret = 6;
+   */
+  secret: string;
+
+  /**
+   * extra request headers (not webhook-*, content-* or host). Only their names are answered.
+   *
+   * @generated from field: map<string, string> headers = 7;
+   */
+  headers: { [key: string]: string };
+
+  /**
+   * how long one delivery may take, ms (default 10000).
+   *
+   * @generated from field: int32 timeout_ms = 8;
+   */
+  timeoutMs: number;
+
+  /**
+   * attempts per event before it is dead-lettered (default 10).
+   *
+   * @generated from field: int32 max_attempts = 9;
+   */
+  maxAttempts: number;
+
+  /**
+   * where delivery starts: "now" (default: the log's head at creation) or a log position (delivery starts
+   * after it).
+   *
+   * @generated from field: string from = 10;
+   */
+  from: string;
+};
+
+/**
+ * Describes the message stategate.Trigger.
+ * Use `create(TriggerSchema)` to create a new message.
+ */
+export const TriggerSchema: GenMessage<Trigger> = /*@__PURE__*/
+  messageDesc(file_stategate, 0);
+
+/**
+ * TriggerRef names a trigger.
+ *
+ * @generated from message stategate.TriggerRef
+ */
+export type TriggerRef = Message$1<"stategate.TriggerRef"> & {
+  /**
+   * the trigger's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message stategate.TriggerRef.
+ * Use `create(TriggerRefSchema)` to create a new message.
+ */
+export const TriggerRefSchema: GenMessage<TriggerRef> = /*@__PURE__*/
+  messageDesc(file_stategate, 1);
+
+/**
+ * ListTriggersOpts are options when listing triggers.
+ *
+ * @generated from message stategate.ListTriggersOpts
+ */
+export type ListTriggersOpts = Message$1<"stategate.ListTriggersOpts"> & {
+  /**
+   * only triggers whose name starts with this (optional; empty = every trigger).
+   *
+   * @generated from field: string prefix = 1;
+   */
+  prefix: string;
+};
+
+/**
+ * Describes the message stategate.ListTriggersOpts.
+ * Use `create(ListTriggersOptsSchema)` to create a new message.
+ */
+export const ListTriggersOptsSchema: GenMessage<ListTriggersOpts> = /*@__PURE__*/
+  messageDesc(file_stategate, 2);
+
+/**
+ * ReplayTriggerOpts names the dead letters to send again.
+ *
+ * @generated from message stategate.ReplayTriggerOpts
+ */
+export type ReplayTriggerOpts = Message$1<"stategate.ReplayTriggerOpts"> & {
+  /**
+   * the trigger's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * the dead letters' event ids; empty = every dead letter of the trigger.
+   *
+   * @generated from field: repeated string event_ids = 2;
+   */
+  eventIds: string[];
+};
+
+/**
+ * Describes the message stategate.ReplayTriggerOpts.
+ * Use `create(ReplayTriggerOptsSchema)` to create a new message.
+ */
+export const ReplayTriggerOptsSchema: GenMessage<ReplayTriggerOpts> = /*@__PURE__*/
+  messageDesc(file_stategate, 3);
+
+/**
+ * ReplayTriggerResult says how many dead letters were marked for sending again.
+ *
+ * @generated from message stategate.ReplayTriggerResult
+ */
+export type ReplayTriggerResult = Message$1<"stategate.ReplayTriggerResult"> & {
+  /**
+   * dead letters marked (already marked ones are not counted twice).
+   *
+   * @generated from field: int32 replayed = 1;
+   */
+  replayed: number;
+};
+
+/**
+ * Describes the message stategate.ReplayTriggerResult.
+ * Use `create(ReplayTriggerResultSchema)` to create a new message.
+ */
+export const ReplayTriggerResultSchema: GenMessage<ReplayTriggerResult> = /*@__PURE__*/
+  messageDesc(file_stategate, 4);
+
+/**
+ * DeadLetter is an event a trigger did not get acknowledged within max_attempts.
+ *
+ * @generated from message stategate.DeadLetter
+ */
+export type DeadLetter = Message$1<"stategate.DeadLetter"> & {
+  /**
+   * the event's id.
+   *
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * the event's log position.
+   *
+   * @generated from field: int64 position = 2;
+   */
+  position: bigint;
+
+  /**
+   * the event's entity.
+   *
+   * @generated from field: string domain = 3;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: string type = 4;
+   */
+  type: string;
+
+  /**
+   * @generated from field: string key = 5;
+   */
+  key: string;
+
+  /**
+   * attempts made so far.
+   *
+   * @generated from field: int32 attempts = 6;
+   */
+  attempts: number;
+
+  /**
+   * the last attempt's failure (e.g. HTTP 500, timeout after 10000 ms).
+   *
+   * @generated from field: string last_error = 7;
+   */
+  lastError: string;
+
+  /**
+   * when it was dead-lettered (or last replayed without success).
+   *
+   * @generated from field: google.protobuf.Timestamp time = 8;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * waiting to be sent again (Replay).
+   *
+   * @generated from field: bool replay = 9;
+   */
+  replay: boolean;
+};
+
+/**
+ * Describes the message stategate.DeadLetter.
+ * Use `create(DeadLetterSchema)` to create a new message.
+ */
+export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
+  messageDesc(file_stategate, 5);
+
+/**
+ * TriggerStatus is where a trigger's delivery stands.
+ *
+ * @generated from message stategate.TriggerStatus
+ */
+export type TriggerStatus = Message$1<"stategate.TriggerStatus"> & {
+  /**
+   * every event at or below this log position was acknowledged or dead-lettered.
+   *
+   * @generated from field: int64 position = 1;
+   */
+  position: bigint;
+
+  /**
+   * log positions committed after the cursor.
+   *
+   * @generated from field: int64 lag = 2;
+   */
+  lag: bigint;
+
+  /**
+   * failed attempts of the oldest pending event (0 when nothing is failing).
+   *
+   * @generated from field: int32 attempts = 3;
+   */
+  attempts: number;
+
+  /**
+   * the oldest pending event's last failure; empty when nothing is failing.
+   *
+   * @generated from field: string last_error = 4;
+   */
+  lastError: string;
+
+  /**
+   * how many dead letters the trigger holds.
+   *
+   * @generated from field: int64 dead_letter_count = 5;
+   */
+  deadLetterCount: bigint;
+
+  /**
+   * the oldest dead letters (Get only; at most 100).
+   *
+   * @generated from field: repeated stategate.DeadLetter dead_letters = 6;
+   */
+  deadLetters: DeadLetter[];
+};
+
+/**
+ * Describes the message stategate.TriggerStatus.
+ * Use `create(TriggerStatusSchema)` to create a new message.
+ */
+export const TriggerStatusSchema: GenMessage<TriggerStatus> = /*@__PURE__*/
+  messageDesc(file_stategate, 6);
+
+/**
+ * TriggerInfo is a trigger as the API shows it: no secret, header names only.
+ *
+ * @generated from message stategate.TriggerInfo
+ */
+export type TriggerInfo = Message$1<"stategate.TriggerInfo"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string url = 2;
+   */
+  url: string;
+
+  /**
+   * @generated from field: string domain = 3;
+   */
+  domain: string;
+
+  /**
+   * @generated from field: string type = 4;
+   */
+  type: string;
+
+  /**
+   * @generated from field: string key = 5;
+   */
+  key: string;
+
+  /**
+   * the names of the extra request headers (their values may be credentials).
+   *
+   * @generated from field: repeated string header_names = 6;
+   */
+  headerNames: string[];
+
+  /**
+   * @generated from field: int32 timeout_ms = 7;
+   */
+  timeoutMs: number;
+
+  /**
+   * @generated from field: int32 max_attempts = 8;
+   */
+  maxAttempts: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 9;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: stategate.TriggerStatus status = 10;
+   */
+  status?: TriggerStatus | undefined;
+};
+
+/**
+ * Describes the message stategate.TriggerInfo.
+ * Use `create(TriggerInfoSchema)` to create a new message.
+ */
+export const TriggerInfoSchema: GenMessage<TriggerInfo> = /*@__PURE__*/
+  messageDesc(file_stategate, 7);
+
+/**
+ * TriggerInfos is an array of TriggerInfo.
+ *
+ * @generated from message stategate.TriggerInfos
+ */
+export type TriggerInfos = Message$1<"stategate.TriggerInfos"> & {
+  /**
+   * @generated from field: repeated stategate.TriggerInfo triggers = 1;
+   */
+  triggers: TriggerInfo[];
+};
+
+/**
+ * Describes the message stategate.TriggerInfos.
+ * Use `create(TriggerInfosSchema)` to create a new message.
+ */
+export const TriggerInfosSchema: GenMessage<TriggerInfos> = /*@__PURE__*/
+  messageDesc(file_stategate, 8);
 
 /**
  * EntityRef is a reference to an existing entity: Get reads it, Del deletes it.
@@ -77,7 +467,7 @@ export type EntityRef = Message$1<"stategate.EntityRef"> & {
  * Use `create(EntityRefSchema)` to create a new message.
  */
 export const EntityRefSchema: GenMessage<EntityRef> = /*@__PURE__*/
-  messageDesc(file_stategate, 0);
+  messageDesc(file_stategate, 9);
 
 /**
  * EventRef identifies one event of one entity; Revert sets the entity back to the state it recorded.
@@ -112,6 +502,15 @@ export type EventRef = Message$1<"stategate.EventRef"> & {
    * @generated from field: string id = 4;
    */
   id: string;
+
+  /**
+   * Revert only: a precondition on the entity's current version, as for Set (0 = none, -1 = the entity
+   * must not exist now, N > 0 = its current version must be N; a mismatch fails with ABORTED).
+   * EventService.Get refuses anything but 0 with INVALID_ARGUMENT.
+   *
+   * @generated from field: int64 version = 5;
+   */
+  version: bigint;
 };
 
 /**
@@ -119,7 +518,7 @@ export type EventRef = Message$1<"stategate.EventRef"> & {
  * Use `create(EventRefSchema)` to create a new message.
  */
 export const EventRefSchema: GenMessage<EventRef> = /*@__PURE__*/
-  messageDesc(file_stategate, 1);
+  messageDesc(file_stategate, 10);
 
 /**
  * Entity represents a single record (k/v pairs) with a unique key, of a given type, belonging to a
@@ -172,7 +571,7 @@ export type Entity = Message$1<"stategate.Entity"> & {
  * Use `create(EntitySchema)` to create a new message.
  */
 export const EntitySchema: GenMessage<Entity> = /*@__PURE__*/
-  messageDesc(file_stategate, 2);
+  messageDesc(file_stategate, 11);
 
 /**
  * Entities is an array of Entity.
@@ -193,7 +592,7 @@ export type Entities = Message$1<"stategate.Entities"> & {
  * Use `create(EntitiesSchema)` to create a new message.
  */
 export const EntitiesSchema: GenMessage<Entities> = /*@__PURE__*/
-  messageDesc(file_stategate, 3);
+  messageDesc(file_stategate, 12);
 
 /**
  * Sort orders search results by one field.
@@ -223,7 +622,7 @@ export type Sort = Message$1<"stategate.Sort"> & {
  * Use `create(SortSchema)` to create a new message.
  */
 export const SortSchema: GenMessage<Sort> = /*@__PURE__*/
-  messageDesc(file_stategate, 4);
+  messageDesc(file_stategate, 13);
 
 /**
  * SearchEntityOpts are options when querying the current values of entities.
@@ -283,7 +682,7 @@ export type SearchEntityOpts = Message$1<"stategate.SearchEntityOpts"> & {
  * Use `create(SearchEntityOptsSchema)` to create a new message.
  */
 export const SearchEntityOptsSchema: GenMessage<SearchEntityOpts> = /*@__PURE__*/
-  messageDesc(file_stategate, 5);
+  messageDesc(file_stategate, 14);
 
 /**
  * ListTypesOpts are options when listing the domains and types that hold entities.
@@ -318,7 +717,7 @@ export type ListTypesOpts = Message$1<"stategate.ListTypesOpts"> & {
  * Use `create(ListTypesOptsSchema)` to create a new message.
  */
 export const ListTypesOptsSchema: GenMessage<ListTypesOpts> = /*@__PURE__*/
-  messageDesc(file_stategate, 6);
+  messageDesc(file_stategate, 15);
 
 /**
  * TypeCount is one domain and type that holds live entities.
@@ -353,7 +752,7 @@ export type TypeCount = Message$1<"stategate.TypeCount"> & {
  * Use `create(TypeCountSchema)` to create a new message.
  */
 export const TypeCountSchema: GenMessage<TypeCount> = /*@__PURE__*/
-  messageDesc(file_stategate, 7);
+  messageDesc(file_stategate, 16);
 
 /**
  * TypeCounts is an array of TypeCount.
@@ -374,7 +773,7 @@ export type TypeCounts = Message$1<"stategate.TypeCounts"> & {
  * Use `create(TypeCountsSchema)` to create a new message.
  */
 export const TypeCountsSchema: GenMessage<TypeCounts> = /*@__PURE__*/
-  messageDesc(file_stategate, 8);
+  messageDesc(file_stategate, 17);
 
 /**
  * SearchEventOpts are options when querying the historical events of one domain and entity type.
@@ -455,7 +854,7 @@ export type SearchEventOpts = Message$1<"stategate.SearchEventOpts"> & {
  * Use `create(SearchEventOptsSchema)` to create a new message.
  */
 export const SearchEventOptsSchema: GenMessage<SearchEventOpts> = /*@__PURE__*/
-  messageDesc(file_stategate, 9);
+  messageDesc(file_stategate, 18);
 
 /**
  * StreamEventOpts are options for consumers streaming events.
@@ -510,7 +909,7 @@ export type StreamEventOpts = Message$1<"stategate.StreamEventOpts"> & {
  * Use `create(StreamEventOptsSchema)` to create a new message.
  */
 export const StreamEventOptsSchema: GenMessage<StreamEventOpts> = /*@__PURE__*/
-  messageDesc(file_stategate, 10);
+  messageDesc(file_stategate, 19);
 
 /**
  * Message is an arbitrary message to be delivered to peers (PeerService.Stream subscribers).
@@ -554,7 +953,7 @@ export type Message = Message$1<"stategate.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
-  messageDesc(file_stategate, 11);
+  messageDesc(file_stategate, 20);
 
 /**
  * PeerMessage is a message as delivered to peers: the broadcast Message plus what the server added.
@@ -618,7 +1017,7 @@ export type PeerMessage = Message$1<"stategate.PeerMessage"> & {
  * Use `create(PeerMessageSchema)` to create a new message.
  */
 export const PeerMessageSchema: GenMessage<PeerMessage> = /*@__PURE__*/
-  messageDesc(file_stategate, 12);
+  messageDesc(file_stategate, 21);
 
 /**
  * StreamMessageOpts are options for consumers streaming peer messages.
@@ -663,7 +1062,7 @@ export type StreamMessageOpts = Message$1<"stategate.StreamMessageOpts"> & {
  * Use `create(StreamMessageOptsSchema)` to create a new message.
  */
 export const StreamMessageOptsSchema: GenMessage<StreamMessageOpts> = /*@__PURE__*/
-  messageDesc(file_stategate, 13);
+  messageDesc(file_stategate, 22);
 
 /**
  * Event represents a single state change of an entity. Events are appended to the log and broadcast to
@@ -725,7 +1124,7 @@ export type Event = Message$1<"stategate.Event"> & {
  * Use `create(EventSchema)` to create a new message.
  */
 export const EventSchema: GenMessage<Event> = /*@__PURE__*/
-  messageDesc(file_stategate, 14);
+  messageDesc(file_stategate, 23);
 
 /**
  * Events is an array of Event.
@@ -746,7 +1145,7 @@ export type Events = Message$1<"stategate.Events"> & {
  * Use `create(EventsSchema)` to create a new message.
  */
 export const EventsSchema: GenMessage<Events> = /*@__PURE__*/
-  messageDesc(file_stategate, 15);
+  messageDesc(file_stategate, 24);
 
 /**
  * Cache is a short lived value held in memory for maximum performance; it expires at `exp`.
@@ -789,7 +1188,7 @@ export type Cache = Message$1<"stategate.Cache"> & {
  * Use `create(CacheSchema)` to create a new message.
  */
 export const CacheSchema: GenMessage<Cache> = /*@__PURE__*/
-  messageDesc(file_stategate, 16);
+  messageDesc(file_stategate, 25);
 
 /**
  * CacheRef is a reference to a cached value.
@@ -817,7 +1216,7 @@ export type CacheRef = Message$1<"stategate.CacheRef"> & {
  * Use `create(CacheRefSchema)` to create a new message.
  */
 export const CacheRefSchema: GenMessage<CacheRef> = /*@__PURE__*/
-  messageDesc(file_stategate, 17);
+  messageDesc(file_stategate, 26);
 
 /**
  * Mutex asks for a distributed lock, to prevent data races among peer services.
@@ -853,7 +1252,7 @@ export type Mutex = Message$1<"stategate.Mutex"> & {
  * Use `create(MutexSchema)` to create a new message.
  */
 export const MutexSchema: GenMessage<Mutex> = /*@__PURE__*/
-  messageDesc(file_stategate, 18);
+  messageDesc(file_stategate, 27);
 
 /**
  * MutexLease is a granted lock, the answer of MutexService.Lock. Its field numbers match Mutex's, so a
@@ -905,7 +1304,7 @@ export type MutexLease = Message$1<"stategate.MutexLease"> & {
  * Use `create(MutexLeaseSchema)` to create a new message.
  */
 export const MutexLeaseSchema: GenMessage<MutexLease> = /*@__PURE__*/
-  messageDesc(file_stategate, 19);
+  messageDesc(file_stategate, 28);
 
 /**
  * MutexRef is a reference to a distributed lock.
@@ -941,7 +1340,7 @@ export type MutexRef = Message$1<"stategate.MutexRef"> & {
  * Use `create(MutexRefSchema)` to create a new message.
  */
 export const MutexRefSchema: GenMessage<MutexRef> = /*@__PURE__*/
-  messageDesc(file_stategate, 20);
+  messageDesc(file_stategate, 29);
 
 /**
  * EntityService serves API methods to clients that modify/query the current state of an entity.
@@ -981,7 +1380,8 @@ export const EntityService: GenService<{
   /**
    * Revert sets an entity back to the state recorded by one of its own events (domain, type, key and
    * id must all match, else NOT_FOUND). Reverting is a state change: it appends another event (method
-   * /stategate.EntityService/Revert) with the next version, and returns the new state.
+   * /stategate.EntityService/Revert) with the next version, and returns the new state. `version` is an
+   * optional precondition on the current version, as for Set.
    *
    * @generated from rpc stategate.EntityService.Revert
    */
@@ -1184,4 +1584,69 @@ export const MutexService: GenService<{
   },
 }> = /*@__PURE__*/
   serviceDesc(file_stategate, 4);
+
+/**
+ * TriggerService manages event triggers: each trigger POSTs every event matching its globs to its URL,
+ * signed per the Standard Webhooks specification, at least once, each entity's events in version order,
+ * from a durable cursor; failures are retried with backoff, then dead-lettered and replayable. Triggers
+ * live in storage, so every instance sees the same set; one instance at a time delivers each trigger.
+ * No answer ever carries a trigger's secret or its header values.
+ *
+ * @generated from service stategate.TriggerService
+ */
+export const TriggerService: GenService<{
+  /**
+   * Create adds a trigger (ALREADY_EXISTS when the name is taken). A URL on a loopback, private,
+   * link-local or metadata address is refused unless the server allows private targets.
+   *
+   * @generated from rpc stategate.TriggerService.Create
+   */
+  create: {
+    methodKind: "unary";
+    input: typeof TriggerSchema;
+    output: typeof TriggerInfoSchema;
+  },
+  /**
+   * List lists every trigger by name, with its delivery status (dead letters counted, not listed).
+   *
+   * @generated from rpc stategate.TriggerService.List
+   */
+  list: {
+    methodKind: "unary";
+    input: typeof ListTriggersOptsSchema;
+    output: typeof TriggerInfosSchema;
+  },
+  /**
+   * Get answers one trigger with its delivery status and its oldest 100 dead letters.
+   *
+   * @generated from rpc stategate.TriggerService.Get
+   */
+  get: {
+    methodKind: "unary";
+    input: typeof TriggerRefSchema;
+    output: typeof TriggerInfoSchema;
+  },
+  /**
+   * Delete removes a trigger, its cursor and its dead letters; it answers the trigger as it was.
+   *
+   * @generated from rpc stategate.TriggerService.Delete
+   */
+  delete: {
+    methodKind: "unary";
+    input: typeof TriggerRefSchema;
+    output: typeof TriggerInfoSchema;
+  },
+  /**
+   * Replay sends dead letters again (those named, or all of them), each with max_attempts more attempts;
+   * a delivered one leaves the dead-letter list.
+   *
+   * @generated from rpc stategate.TriggerService.Replay
+   */
+  replay: {
+    methodKind: "unary";
+    input: typeof ReplayTriggerOptsSchema;
+    output: typeof ReplayTriggerResultSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_stategate, 5);
 
