@@ -38,7 +38,7 @@ export class Receiver {
   private readonly hanging = new Set<ServerResponse>();
   port = 0;
 
-  constructor(private readonly secret: string) {}
+  constructor(readonly secret: string) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/hook`;
@@ -115,10 +115,10 @@ export class Receiver {
   }
 }
 
-export async function startReceiver(secret = newSecret()): Promise<Receiver & { secret: string }> {
+export async function startReceiver(secret = newSecret()): Promise<Receiver> {
   const receiver = new Receiver(secret);
   await receiver.start();
-  return Object.assign(receiver, { secret });
+  return receiver;
 }
 
 /** Polls until `check` holds; fails after `timeoutMs` saying what it waited for. */

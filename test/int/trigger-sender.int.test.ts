@@ -11,9 +11,8 @@ import { newSecret } from '../e2e/trigger-helpers.js';
 let server: Server;
 let port = 0;
 const seen: string[] = [];
-let answer: (path: string) => { status: number; headers?: Record<string, string>; body?: string } = () => ({
-  status: 200,
-});
+type Answer = { status: number; headers?: Record<string, string>; body?: string };
+let answer: (path: string) => Answer = () => ({ status: 200 });
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -83,7 +82,7 @@ it('does not follow redirects, caps what it reads of an answer, reports Retry-Af
   const sender = createWebhookSender({ allowPrivate: true, maxResponseBytes: 64 });
   try {
     seen.length = 0;
-    answer = (path) =>
+    answer = (path): Answer =>
       path === '/redirect'
         ? { status: 302, headers: { location: '/elsewhere' } }
         : path === '/big'

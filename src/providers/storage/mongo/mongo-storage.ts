@@ -11,6 +11,7 @@ import type {
   TypeQuery,
   WriteIntent,
 } from '../../../core/ports/storage.js';
+import type { TriggerStore } from '../../../core/ports/trigger-store.js';
 import { planWrite } from '../../../core/write-plan.js';
 import { guardedRead } from '../failures.js';
 import { connect } from './connection.js';
@@ -31,6 +32,7 @@ import { ensureIndexes } from './indexes.js';
 import { LatestVersions } from './latest-version.js';
 import { listTypes } from './list-types.js';
 import { searchEntities, searchEvents } from './search.js';
+import { createMongoTriggerStore } from './trigger-store.js';
 
 export interface MongoStorageOptions {
   /** `mongodb://host:port/database?options`; FerretDB 1.x and MongoDB (standalone or replica set). */
@@ -508,6 +510,11 @@ class MongoStorage implements StorageProvider {
 
   async headPosition(): Promise<number> {
     return this.read(() => this.highestPosition(this.committed));
+  }
+
+  /** Triggers, their cursors and dead letters in this database, on this client (core/ports/trigger-store.ts). */
+  triggerStore(): TriggerStore {
+    return createMongoTriggerStore(this.client.db(this.events.dbName), () => this.closed);
   }
 
   async close(): Promise<void> {
