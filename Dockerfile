@@ -25,6 +25,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json ./
 COPY scripts/build-if-stale.mjs ./scripts/
 COPY src ./src
+# The web console (Vite + Preact) is built beside the server into dist/console.
+COPY console ./console
 RUN npm rebuild && npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- opa: the Rego-to-WebAssembly compiler the server runs at start for Rego policies ----------------------------
