@@ -279,8 +279,11 @@ export async function createStategate(deps: StategateDeps): Promise<Stategate> {
         guard.list(
           Method.triggerList,
           ctx,
-          () => ({ service: triggersOrRefuse(triggers), prefix: opts?.prefix ?? '' }),
-          ({ service, prefix }) => service.list(prefix),
+          () => {
+            triggersOrRefuse(triggers);
+            return { prefix: opts?.prefix ?? '' };
+          },
+          ({ prefix }) => triggersOrRefuse(triggers).list(prefix),
         ),
       get: (ctx, name) =>
         triggerCall(

@@ -112,11 +112,13 @@ export class TriggerEngine {
 
   /** Gauges move by deltas (the metrics port has no set): this instance's series returns to 0 when it stops. */
   private report(name: string, readings: Readings): void {
+    const first = !this.reported.has(name);
     const before = this.reported.get(name) ?? { position: 0, lag: 0, deadLetters: 0, attempts: 0 };
     const labels: Labels = { trigger: name };
     for (const field of Object.keys(GAUGES) as (keyof Readings)[]) {
       const delta = readings[field] - before[field];
-      if (delta !== 0) this.deps.metrics.add(GAUGES[field], delta, labels);
+      // The first report adds 0s too, so each series is on the scrape before it first moves.
+      if (delta !== 0 || first) this.deps.metrics.add(GAUGES[field], delta, labels);
     }
     this.reported.set(name, readings);
   }

@@ -25,8 +25,18 @@ export interface TriggerServiceDeps {
 export class TriggerService {
   constructor(private readonly deps: TriggerServiceDeps) {}
 
+  /**
+   * The validated trigger. What the request policy sees as `body` is the trigger without its secret and
+   * header values (`spec` is not enumerable, so it stays out of the policy's input and of any log of it).
+   */
   validateCreate(input: TriggerInput): { spec: TriggerSpec; from: 'now' | number } {
-    return { spec: validateTrigger(input, this.deps.limits), from: validateFrom(input?.from) };
+    const spec = validateTrigger(input, this.deps.limits);
+    const from = validateFrom(input?.from);
+    const { secret: _secret, headers, ...visible } = spec;
+    const body = { ...visible, headerNames: Object.keys(headers).sort(), from };
+    return Object.defineProperty(body, 'spec', { value: spec, enumerable: false }) as typeof body & {
+      spec: TriggerSpec;
+    };
   }
 
   validateName(name: unknown): string {
