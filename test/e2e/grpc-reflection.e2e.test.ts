@@ -53,6 +53,7 @@ const SERVICES = [
   'stategate.EventService',
   'stategate.MutexService',
   'stategate.PeerService',
+  'stategate.TriggerService',
 ];
 
 let server: TestServer;
@@ -82,7 +83,7 @@ async function grpcurl(flags: string[], ...args: string[]): Promise<{ code: numb
 }
 
 describe('grpcurl', () => {
-  it('list: the five stategate services, health and reflection', async () => {
+  it('list: the six stategate services, health and reflection', async () => {
     const res = await run(grpcurlBin, ['-plaintext', address, 'list']);
     expect(res.stdout.trim().split('\n')).toEqual(SERVICES);
   });
