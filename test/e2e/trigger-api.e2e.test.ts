@@ -95,6 +95,24 @@ it('creates, reads and lists triggers on GraphQL, REST and Connect alike, never 
   expect(listed.data!.listTriggers.map((t) => t.name)).toContain('api-gql');
 });
 
+it('masks query values of the URL in every answer (a function key may sit there)', async () => {
+  const created = await rest(server.url, '/api/triggers', {
+    method: 'POST',
+    headers: operator,
+    body: {
+      name: 'api-key-in-url',
+      url: `${receiver.url}?code=fn-key-123&x=1`,
+      domain: 'none',
+      type: '*',
+      secret: newSecret(),
+    },
+  });
+  expect(created.status).toBe(200);
+  expect((created.body as { url: string }).url).toBe(`${receiver.url}?code=***&x=***`);
+  const listed = await rest(server.url, '/api/triggers');
+  expect(listed.text).not.toContain('fn-key-123');
+});
+
 it('the request policy decides each trigger method (here: only operators may change or read one)', async () => {
   const body = { name: 'api-denied', url: receiver.url, domain: '*', type: '*', secret: newSecret() };
   const denied = await rest(server.url, '/api/triggers', { method: 'POST', body });

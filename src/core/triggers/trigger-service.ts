@@ -114,7 +114,7 @@ export class TriggerService {
     ]);
     return {
       name: spec.name,
-      url: spec.url,
+      url: redactQuery(spec.url),
       domain: spec.domain,
       type: spec.type,
       key: spec.key,
@@ -132,4 +132,15 @@ export class TriggerService {
       },
     };
   }
+}
+
+/**
+ * The URL as answers show it: query values masked, since some platforms take the function's key there
+ * (`?code=…`) and no answer may carry a credential.
+ */
+export function redactQuery(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.search === '') return url;
+  for (const key of [...new Set(parsed.searchParams.keys())]) parsed.searchParams.set(key, '***');
+  return parsed.toString();
 }
