@@ -54,7 +54,13 @@ export function describeTriggerStoreContract(name: string, open: () => Promise<T
       await store.open(); // idempotent
       prefix = unique('t');
     });
-    afterEach(() => handle.close());
+    afterEach(async () => {
+      // A shared database must not keep them: a stategate process started on it later would deliver them.
+      for (const record of await store.list()) {
+        if (record.spec.name.startsWith(prefix)) await store.delete(record.spec.name);
+      }
+      await handle.close();
+    });
 
     it('creates once, reads back every field (secret and headers included), lists by name', async () => {
       expect(await store.create(spec(n('b')), 42, 1000)).toBe(true);
