@@ -1,4 +1,7 @@
 import { createServer } from 'node:net';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createGrpcTransport, createGrpcWebTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { TriggerService } from '../../src/generated/stategate_pb.js';
 import { gql } from '../support/graphql.js';
 import { type StoredServerProcess, spawnStoredServer } from '../support/process.js';
 import { rest } from '../support/rest.js';
@@ -93,6 +96,28 @@ it('creates, reads and lists triggers on GraphQL, REST and Connect alike, never 
     '{ listTriggers(input: {}) { name } }',
   );
   expect(listed.data!.listTriggers.map((t) => t.name)).toContain('api-gql');
+});
+
+it('answers the same on native gRPC and gRPC-Web (TriggerService with connect-es clients)', async () => {
+  const sessions = new Http2SessionManager(server.url);
+  try {
+    const transports = [
+      createGrpcTransport({ baseUrl: server.url, sessionManager: sessions }),
+      createGrpcWebTransport({ baseUrl: server.url, httpVersion: '1.1' }),
+    ];
+    for (const transport of transports) {
+      const client = createClient(TriggerService, transport);
+      const got = await client.get({ name: 'api-gql' }, { headers: operator });
+      expect(got).toMatchObject({ name: 'api-gql', domain: 'billing', headerNames: ['x-api-key'] });
+      expect((await client.list({ prefix: 'api-gql' })).triggers.map((t) => t.name)).toEqual(['api-gql']);
+      const refused = await client.create({ name: 'bad name' }, { headers: operator }).catch((e: unknown) => e);
+      expect(ConnectError.from(refused).code).toBe(Code.InvalidArgument);
+      const denied = await client.delete({ name: 'api-gql' }).catch((e: unknown) => e);
+      expect(ConnectError.from(denied).code).toBe(Code.PermissionDenied);
+    }
+  } finally {
+    sessions.abort();
+  }
 });
 
 it('masks query values of the URL in every answer (a function key may sit there)', async () => {
