@@ -92,7 +92,7 @@ it('delivers every event after a receiver outage, each entity in version order, 
     maxAttempts: 1000,
   });
   await r.stop(); // down: connections refused while the writes happen
-  await write(domain, 20, 15); // 300 writes (scaled down from the issue's 1,000 for CI time)
+  await write(domain, 50, 20); // 1,000 writes, while every connection is refused
   await waitUntil(
     'failed attempts to show',
     async () => ((await getTrigger(server.url, `down-${domain}`)).status.attempts ?? 0) > 0,
@@ -101,12 +101,12 @@ it('delivers every event after a receiver outage, each entity in version order, 
   expect(failing.status.lastError).toMatch(/ECONNREFUSED/);
   expect(Number(failing.status.lag)).toBeGreaterThan(0);
   await r.start();
-  await waitUntil('all 300 events', () => r.ids().size === 300, 120_000);
+  await waitUntil('all 1,000 events', () => r.ids().size === 1000, 120_000);
   const versions = firstArrivalVersions(r.deliveries);
-  expect(versions.size).toBe(20);
-  for (const got of versions.values()) expect(got).toEqual(consecutive(15));
+  expect(versions.size).toBe(50);
+  for (const got of versions.values()) expect(got).toEqual(consecutive(20));
   // Nothing reached the receiver while it was down, so nothing had to be sent twice.
-  expect(r.deliveries.length).toBe(300);
+  expect(r.deliveries.length).toBe(1000);
   await waitUntil(
     'the cursor to pass the writes',
     async () => (await getTrigger(server.url, `down-${domain}`)).status.lag === undefined,
