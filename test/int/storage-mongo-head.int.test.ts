@@ -105,6 +105,9 @@ describe('mongo heads: exact answers from the states a crash leaves', () => {
     expect(await reader.getEntity(target)).toEqual(v1.entity);
     const query = { domain: target.domain, type: 't', filter: null, sort: null, limit: 10, offset: 0 };
     expect(await reader.searchEntities(query)).toEqual([v1.entity, o1.entity]);
+    expect(await reader.listTypes({ domain: target.domain, limit: 10, offset: 0 })).toEqual([
+      { domain: target.domain, type: 't', count: 2 },
+    ]);
   });
 
   it('a head removed by hand: Get answers from the events and puts the head back', async () => {

@@ -71,6 +71,20 @@ export class EntityStates {
     return [...byKey.values()];
   }
 
+  /** The exact latest state of every entity (of one domain when given), as `ofType` reads one type. */
+  async all(domain: string | null): Promise<StateDoc[]> {
+    const locks = (await this.store.allLocks()).filter((lock) => domain === null || lock.domain === domain);
+    const byId = new Map<string, StateDoc>();
+    const where = domain === null ? {} : { domain };
+    for await (const head of this.store.heads.find(where, { useBigInt64: true })) {
+      // Only entity heads carry a domain (not the marker of a database whose heads were built).
+      if (typeof head.domain === 'string') byId.set(head._id, head);
+    }
+    const locked = await Promise.all(locks.map((lock) => this.versions.latest(this.events, lock)));
+    for (const doc of locked) if (doc) byId.set(entityKey(doc), doc);
+    return [...byId.values()];
+  }
+
   private async resolve(key: EntityKey, locked: boolean): Promise<StateDoc | null> {
     if (locked) return this.versions.latest(this.events, key);
     const head = await this.store.head(key);

@@ -62,7 +62,7 @@ export interface LockDoc {
  * Head replacements per bulkWrite: FerretDB 1.24 stops answering a bulk of about 100 updates of existing
  * documents (and locks that database's file while it hangs), while 64 still pass.
  */
-const HEAD_CHUNK = 32;
+const HEAD_CHUNK = 16;
 
 /** Marks a database whose heads were built from its events (databases written before heads existed). */
 const BACKFILLED = '"heads built"';

@@ -493,7 +493,7 @@ class MongoStorage implements StorageProvider {
   }
 
   async listTypes(query: TypeQuery): Promise<TypeCount[]> {
-    return this.read(() => listTypes(this.committed, query));
+    return this.read(() => listTypes(this.states, query));
   }
 
   async readLog(after: number, limit: number): Promise<Event[]> {
