@@ -78,6 +78,7 @@ for (const name of selected) {
   writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`);
   ctx.log(`${name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
+if (ctx.floorServers) await (await ctx.floorServers).stop();
 stored.meta = {
   ...(await writeReport(stored.scenarios, { runs, quick })),
   lastRunSeconds: (Date.now() - started) / 1000,

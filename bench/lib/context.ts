@@ -14,6 +14,8 @@ export interface Ctx {
   /** Connections (HTTP) and concurrent calls (gRPC) of the max-throughput runs. */
   connections: number;
   floors?: Floors;
+  /** The S1 baseline servers, started once and kept (idle) for measurements paired with them. */
+  floorServers?: Promise<FloorServers>;
   /** Results of the scenarios run so far in this invocation, by name. */
   results: Record<string, unknown>;
   load(): Promise<Load>;
@@ -27,13 +29,97 @@ export interface Floors {
   yoga: number;
 }
 
+export type FloorKind = keyof Floors;
+export interface FloorServers {
+  hello: string;
+  echo: string;
+  yoga: string;
+  stop(): Promise<void>;
+}
+
+/** How each floor is measured: which baseline server, which op. */
+export const FLOOR_OPS: Record<FloorKind, { server: 'hello' | 'echo' | 'yoga'; proto: Proto; op: string }> = {
+  http: { server: 'hello', proto: 'http', op: 'hello' },
+  grpcGet: { server: 'echo', proto: 'grpc', op: 'grpc.get' },
+  grpcSet: { server: 'echo', proto: 'grpc', op: 'grpc.set' },
+  yoga: { server: 'yoga', proto: 'http', op: 'gql.hello' },
+};
+
+export function floorServers(ctx: Ctx): Promise<FloorServers> {
+  ctx.floorServers ??= (async () => {
+    const hello = await startBaseline('hello-http.mjs');
+    const echo = await startBaseline('connect-echo.mjs');
+    const yoga = await startBaseline('yoga-hello.mjs');
+    return {
+      hello: hello.url,
+      echo: echo.url,
+      yoga: yoga.url,
+      async stop() {
+        await Promise.all([hello.stop(), echo.stop(), yoga.stop()]);
+      },
+    };
+  })();
+  return ctx.floorServers;
+}
+
+export interface PairedStat extends MaxStat {
+  floorOpsPerS: number;
+  floorRuns: number[];
+  /** Median of the per-pair ratios subject ÷ floor. */
+  ratio: number;
+}
+
+/**
+ * Max throughput of an op paired with its floor: each run measures the floor and then the subject right
+ * after it (both servers on the server core, the idle one costing nothing), so a burst of noise from the
+ * shared machine hits a pair rather than one side of a ratio. The ratio is the median of the pairs'.
+ */
+export async function pairedMax(
+  ctx: Ctx,
+  floor: FloorKind,
+  proto: Proto,
+  url: string,
+  op: string,
+  params: Record<string, unknown> = {},
+  runs = ctx.runs,
+): Promise<PairedStat> {
+  const servers = await floorServers(ctx);
+  const f = FLOOR_OPS[floor];
+  const subjectRuns: number[] = [];
+  const floorRuns: number[] = [];
+  const ratios: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const p99s: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const a = await measureMax(ctx, f.proto, servers[f.server], f.op, {}, 1, i === 0);
+    const b = await measureMax(ctx, proto, url, op, params, 1, i === 0);
+    floorRuns.push(a.opsPerS);
+    subjectRuns.push(b.opsPerS);
+    ratios.push(ratio(b.opsPerS, a.opsPerS));
+    p99s.push(b.closedP99Ms);
+    errors += b.errors;
+    firstError ??= b.firstError;
+  }
+  return {
+    opsPerS: median(subjectRuns),
+    runs: subjectRuns,
+    errors,
+    closedP99Ms: median(p99s),
+    ...(firstError ? { firstError } : {}),
+    floorOpsPerS: median(floorRuns),
+    floorRuns,
+    ratio: Math.round(median(ratios) * 1000) / 1000,
+  };
+}
+
 export function createContext(options: { runs: number; quick: boolean }): Ctx {
   let load: Load | undefined;
   return {
     runs: options.runs,
-    maxS: options.quick ? 1 : 3,
+    maxS: options.quick ? 1 : 2,
     warmS: 1,
-    openS: options.quick ? 1 : 3,
+    openS: options.quick ? 1 : 2.5,
     connections: 64,
     results: {},
     async load() {
@@ -79,6 +165,7 @@ export async function measureMax(
   op: string,
   params: Record<string, unknown> = {},
   runs = ctx.runs,
+  warm = true,
 ): Promise<MaxStat> {
   const load = await ctx.load();
   const rates: number[] = [];
@@ -94,7 +181,7 @@ export async function measureMax(
             params,
             connections: ctx.connections,
             durationS: ctx.maxS,
-            warmupS: i === 0 ? ctx.warmS : 0,
+            warmupS: i === 0 && warm ? ctx.warmS : 0,
           })
         : await load.call<{ opsPerS: number; errors: number; closedP99Ms: number; firstError?: string }>('grpcMax', {
             url,
@@ -102,7 +189,7 @@ export async function measureMax(
             params,
             concurrency: ctx.connections,
             durationS: ctx.maxS,
-            warmupS: i === 0 ? ctx.warmS : 0,
+            warmupS: i === 0 && warm ? ctx.warmS : 0,
           });
     rates.push(Math.round(r.opsPerS));
     p99s.push(r.closedP99Ms);

@@ -1,4 +1,4 @@
-import { type Ctx, measureMax, measureOpen, type Proto, ratio, rawSqlite } from '../lib/context.js';
+import { type Ctx, measureOpen, type Proto, pairedMax, ratio, rawSqlite } from '../lib/context.js';
 import { PROVIDERS, type Provider, startStategate } from '../lib/stategate.js';
 import { median } from '../lib/stats.js';
 import { floors } from './s1-floor.js';
@@ -21,7 +21,7 @@ export const TRANSPORTS: Array<{
 const SET_OP = { rest: 'rest.set', grpc: 'grpc.set', graphql: 'gql.set' } as const;
 
 export async function s2(ctx: Ctx, providers: Provider[] = PROVIDERS) {
-  const floor = await floors(ctx);
+  await floors(ctx);
   ctx.log('S2 raw better-sqlite3 writes (FULL, NORMAL)');
   const raw: Record<string, number> = {};
   for (const sync of ['FULL', 'NORMAL']) {
@@ -38,8 +38,9 @@ export async function s2(ctx: Ctx, providers: Provider[] = PROVIDERS) {
         ctx.log(`S2 ${provider} ${t.name} Set`);
         const params = { domain: `w${t.name}`, type: 'doc', keys: 1000 };
         // The networked providers get one max run (each is slow and the suite must fit 15 minutes).
-        const max = await measureMax(
+        const max = await pairedMax(
           ctx,
+          t.floor,
           t.proto,
           server.url,
           SET_OP[t.name],
@@ -54,8 +55,8 @@ export async function s2(ctx: Ctx, providers: Provider[] = PROVIDERS) {
           max,
           at50,
           at80,
-          floor: floor[t.floor],
-          ratioToFloor: ratio(max.opsPerS, floor[t.floor]),
+          floor: max.floorOpsPerS,
+          ratioToFloor: max.ratio,
           ratioToRawFull: provider === 'sqlite' ? ratio(max.opsPerS, raw.FULL!) : undefined,
         });
       }

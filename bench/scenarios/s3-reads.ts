@@ -1,4 +1,4 @@
-import { type Ctx, measureMax, ratio, rawSqlite } from '../lib/context.js';
+import { type Ctx, pairedMax, ratio, rawSqlite } from '../lib/context.js';
 import { PROVIDERS, type Provider, startStategate } from '../lib/stategate.js';
 import { median } from '../lib/stats.js';
 import { floors } from './s1-floor.js';
@@ -8,7 +8,7 @@ import { floors } from './s1-floor.js';
  * better-sqlite3 `stmt.get()` / `stmt.all()` (each parsing the values, as the server must) and the S1 floors.
  */
 export async function s3(ctx: Ctx, providers: Provider[] = PROVIDERS) {
-  const floor = await floors(ctx);
+  await floors(ctx);
   ctx.log('S3 raw better-sqlite3 get/all');
   const rawRuns = [];
   for (let i = 0; i < ctx.runs; i++)
@@ -25,20 +25,20 @@ export async function s3(ctx: Ctx, providers: Provider[] = PROVIDERS) {
       await seed(server.url, params.domain, params.type, params.keys);
       const runs = provider === 'sqlite' ? ctx.runs : 1;
       const cases = [
-        { name: 'get', transport: 'rest', proto: 'http', op: 'rest.get', floor: floor.http, raw: raw.get },
-        { name: 'get', transport: 'grpc', proto: 'grpc', op: 'grpc.get', floor: floor.grpcGet, raw: raw.get },
-        { name: 'get', transport: 'graphql', proto: 'http', op: 'gql.get', floor: floor.yoga, raw: raw.get },
-        { name: 'search100', transport: 'rest', proto: 'http', op: 'rest.search', floor: floor.http, raw: raw.all },
+        { name: 'get', transport: 'rest', proto: 'http', op: 'rest.get', floor: 'http', raw: raw.get },
+        { name: 'get', transport: 'grpc', proto: 'grpc', op: 'grpc.get', floor: 'grpcGet', raw: raw.get },
+        { name: 'get', transport: 'graphql', proto: 'http', op: 'gql.get', floor: 'yoga', raw: raw.get },
+        { name: 'search100', transport: 'rest', proto: 'http', op: 'rest.search', floor: 'http', raw: raw.all },
       ] as const;
       for (const c of cases) {
         ctx.log(`S3 ${provider} ${c.transport} ${c.name}`);
-        const max = await measureMax(ctx, c.proto, server.url, c.op, params, runs);
+        const max = await pairedMax(ctx, c.floor, c.proto, server.url, c.op, params, runs);
         rows.push({
           provider,
           op: c.name,
           transport: c.transport,
           max,
-          ratioToFloor: ratio(max.opsPerS, c.floor),
+          ratioToFloor: max.ratio,
           ratioToRaw: provider === 'sqlite' ? ratio(max.opsPerS, c.raw) : undefined,
         });
       }

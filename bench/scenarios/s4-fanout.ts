@@ -88,7 +88,7 @@ export async function fanout(ctx: Ctx, options: { counts?: number[]; memoryOnly?
                   n,
                   rate,
                   events,
-                  drainS: 10,
+                  drainS: 5,
                 }),
               );
             }

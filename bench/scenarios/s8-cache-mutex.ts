@@ -1,4 +1,4 @@
-import { type Ctx, measureMax, ratio } from '../lib/context.js';
+import { type Ctx, measureMax, pairedMax, ratio } from '../lib/context.js';
 import { startStategate, URLS } from '../lib/stategate.js';
 import { floors } from './s1-floor.js';
 
@@ -9,7 +9,7 @@ import { floors } from './s1-floor.js';
  * number not above the previous grant's, counts as a mutual-exclusion violation (must be 0).
  */
 export async function s8(ctx: Ctx) {
-  const floor = await floors(ctx);
+  await floors(ctx);
   const load = await ctx.load();
   ctx.log('S8 raw ioredis');
   const rawSetGet = await load.call<{ opsPerS: number }>('redisRaw', {
@@ -42,7 +42,7 @@ export async function s8(ctx: Ctx) {
       ctx.connections = saved;
     });
     ctx.connections = 16;
-    const get = await measureMax(ctx, 'grpc', server.url, 'grpc.cache.get', params).finally(() => {
+    const get = await pairedMax(ctx, 'grpcGet', 'grpc', server.url, 'grpc.cache.get', params).finally(() => {
       ctx.connections = saved;
     });
     const mutex = await load.call<{
@@ -68,7 +68,7 @@ export async function s8(ctx: Ctx) {
       mutex,
       ratios: {
         setGetToRaw: ratio(setGet.opsPerS, rawSetGet.opsPerS),
-        getToGrpcFloor: ratio(get.opsPerS, floor.grpcGet),
+        getToGrpcFloor: get.ratio,
         mutexToRaw: ratio(mutex.grantsPerS, rawMutex.opsPerS),
       },
     };
