@@ -101,7 +101,11 @@ it('a holder whose lease was taken stops, and the new holder (a later epoch) res
   await write(4, 10);
   await waitUntil('every event', () => receiver.ids().size === 80);
   for (const versions of firstArrivalVersions(receiver.deliveries).values()) expect(versions).toEqual(consecutive(20));
-  expect((await store.get('taken'))!.position).toBe(await storage.headPosition());
+  // The cursor is saved a moment after the last acknowledgement.
+  await waitUntil(
+    'the cursor past every event',
+    async () => (await store.get('taken'))!.position === (await storage.headPosition()),
+  );
   await first.close();
 });
 
