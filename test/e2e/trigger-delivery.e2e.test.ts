@@ -186,6 +186,25 @@ it('a receiver that never answers slows neither writes nor another trigger', asy
   await rest(server.url, `/api/triggers/slow-${domain}`, { method: 'DELETE' });
 });
 
+it('an entity whose events keep failing holds back neither the other entities nor their order', async () => {
+  const r = await receiver();
+  r.answer = (d) => (d.key === 'stuck' ? { status: 500, body: 'not today' } : { status: 200 });
+  const domain = `d${randomUUID().slice(0, 8)}`;
+  const name = `stuck-${domain}`;
+  await createTrigger(server.url, { name, url: r.url, domain, type: '*', secret: r.secret, maxAttempts: 1000 });
+  await setEntity(server.url, domain, 'user', 'stuck', { n: 1 });
+  await write(domain, 10, 10);
+  await waitUntil('the other 100 events', () => r.ids().size === 100, 60_000);
+  expect(r.deliveries.some((d) => d.key === 'stuck')).toBe(false);
+  for (const got of firstArrivalVersions(r.deliveries).values()) expect(got).toEqual(consecutive(10));
+  // The cursor stays below the stuck event, and the status says why.
+  const status = (await getTrigger(server.url, name)).status;
+  expect(status.lastError).toBe('HTTP 500: not today');
+  expect(status.attempts).toBeGreaterThan(0);
+  expect(Number(status.lag)).toBeGreaterThanOrEqual(100);
+  await rest(server.url, `/api/triggers/${name}`, { method: 'DELETE' });
+});
+
 it('deleteTrigger stops delivery and answers the trigger as it was; getTrigger then 404', async () => {
   const r = await receiver();
   const domain = `d${randomUUID().slice(0, 8)}`;
