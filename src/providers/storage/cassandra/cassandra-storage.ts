@@ -10,6 +10,7 @@ import type {
   TypeQuery,
   WriteIntent,
 } from '../../../core/ports/storage.js';
+import type { TriggerStore, TriggerStoreSource } from '../../../core/ports/trigger-store.js';
 import { planWrite } from '../../../core/write-plan.js';
 import { guardedRead } from '../failures.js';
 import { connect } from './connection.js';
@@ -29,6 +30,7 @@ import {
   VERSION_INDEX,
 } from './rows.js';
 import { listTypes, searchEntities, searchEvents, type TypeCountRow } from './search.js';
+import { createCassandraTriggerStore } from './trigger-store.js';
 
 export interface CassandraStorageOptions {
   /** `host:9042[,host2:9042]`: contact points; the driver finds the rest of the cluster. */
@@ -151,8 +153,9 @@ interface Planned {
   deleted: boolean;
 }
 
-class CassandraStorage implements StorageProvider {
+class CassandraStorage implements StorageProvider, TriggerStoreSource {
   readonly name = 'cassandra';
+  private readonly triggers: TriggerStore;
   private readonly table: string;
   private readonly ledger: LedgerReader;
   private readonly lwt: cassandra.QueryOptions;
@@ -175,6 +178,12 @@ class CassandraStorage implements StorageProvider {
     this.ledger = new LedgerReader(client, this.table);
     this.serialConsistency = levels.serialConsistency;
     this.lwt = { prepare: true, consistency: levels.consistency, serialConsistency: levels.serialConsistency };
+    this.triggers = createCassandraTriggerStore(client, keyspace, this.lwt, () => this.closed);
+  }
+
+  /** Triggers, their cursors and dead letters in the same keyspace (trigger-store.ts). */
+  triggerStore(): TriggerStore {
+    return this.triggers;
   }
 
   async open(): Promise<void> {

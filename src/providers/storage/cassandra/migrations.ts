@@ -57,6 +57,32 @@ const MIGRATIONS: { version: number; statements: (keyspace: string) => string[] 
       ) WITH CLUSTERING ORDER BY (pos ASC, entity ASC, seq ASC)`,
     ],
   },
+  {
+    // Triggers (trigger-store.ts): the trigger's fields static, its dead letters as rows.
+    version: 2,
+    statements: (ks) => [
+      `CREATE TABLE IF NOT EXISTS ${ks}.triggers (
+        name text,
+        position bigint,
+        event_id text,
+        spec text STATIC,
+        cursor bigint STATIC,
+        epoch bigint STATIC,
+        last_error text STATIC,
+        attempts int STATIC,
+        created_at bigint STATIC,
+        live boolean STATIC,
+        domain text,
+        etype text,
+        ekey text,
+        letter_attempts int,
+        letter_error text,
+        letter_time bigint,
+        replay boolean,
+        PRIMARY KEY ((name), position, event_id)
+      )`,
+    ],
+  },
 ];
 
 /** Creates the keyspace when it is missing and applies the migrations not yet recorded. */
