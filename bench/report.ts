@@ -70,8 +70,8 @@ function targets(s: Any): Target[] {
     out.push({
       what,
       target,
-      measured: value === undefined || !Number.isFinite(value) ? 'not measured' : show(value),
-      met: value === undefined || !Number.isFinite(value) ? undefined : pass(value),
+      measured: value === undefined || Number.isNaN(value) ? 'not measured' : show(value),
+      met: value === undefined || Number.isNaN(value) ? undefined : pass(value),
     });
   const ge = (min: number) => (v: number) => v >= min;
   add('REST Set, durable sqlite, vs node:http hello', '≥ 0.5×', s2('rest')?.ratioToFloor, ge(0.5), x);
@@ -82,7 +82,13 @@ function targets(s: Any): Target[] {
   add('GraphQL getEntity vs Yoga { hello }', '≥ 0.8×', s3('graphql')?.ratioToFloor, ge(0.8), x);
   const fan = s.s4?.rows?.find((r: Any) => r.transport === 'graphql-ws' && r.subscribers === 1000 && r.rate === 100);
   add('fan-out 1,000 graphql-ws × 100/s, deliveries/s vs raw ws', '≥ 0.5×', fan?.ratioToRaw, ge(0.5), x);
-  add('fan-out 1,000 graphql-ws × 100/s, per-delivery p99', '≤ 50 ms', fan?.p99Ms, (v) => v <= 50, ms);
+  add(
+    'fan-out 1,000 graphql-ws × 100/s, per-delivery p99 (every delivery made within 5 s after the last write)',
+    '≤ 50 ms',
+    fan ? (fan.deliveredFraction >= 0.999 ? fan.p99Ms : Number.POSITIVE_INFINITY) : undefined,
+    (v) => v <= 50,
+    (v) => (Number.isFinite(v) ? ms(v) : `only ${Math.round(fan.deliveredFraction * 1000) / 10} % delivered`),
+  );
   const mem = (t: string) => s.s5?.memory?.find((m: Any) => m.transport === t)?.perSubscriptionKb;
   add(
     'memory per idle graphql-ws subscription',
@@ -236,6 +242,7 @@ export async function writeReport(s: Any, o: { runs: number; quick: boolean }) {
           'provider',
           'transport',
           'max ops/s',
+          'floor (paired)',
           'vs floor',
           'vs raw FULL',
           'p50 / p99 at 50 %',
@@ -246,6 +253,7 @@ export async function writeReport(s: Any, o: { runs: number; quick: boolean }) {
           r.provider,
           r.transport,
           fmt(r.max?.opsPerS),
+          fmt(r.max?.floorOpsPerS),
           x(r.ratioToFloor),
           x(r.ratioToRawFull),
           `${ms(r.at50?.p50Ms)} / ${ms(r.at50?.p99Ms)}`,

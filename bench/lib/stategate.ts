@@ -80,8 +80,20 @@ const networked = (name: 'memory' | 'redis' | 'nats') =>
     ? JSON.stringify({ name })
     : JSON.stringify({ name, addr: name === 'redis' ? URLS.redis.replace(/^redis:\/\//, '') : URLS.nats });
 
-/** Starts `node dist/main.js` on the server core and waits for its "listening" line. */
+/**
+ * Starts `node dist/main.js` on the server core and waits until it is ready. Tried twice: other people
+ * rebuild dist/ on this machine, and a start in the middle of a rebuild fails to resolve a module.
+ */
 export async function startStategate(o: StategateOptions = {}): Promise<Stategate> {
+  try {
+    return await startOnce(o);
+  } catch {
+    await sleep(5000);
+    return startOnce(o);
+  }
+}
+
+async function startOnce(o: StategateOptions): Promise<Stategate> {
   const dir = mkdtempSync(join(tmpdir(), 'stategate-bench-'));
   const port = await freePort();
   const serverEnv: Record<string, string> = {

@@ -155,9 +155,27 @@ export async function subscribe(job: { url: string; transport: FanoutTransport; 
   return { opened, failed, seconds: (nowMs() - started) / 1000 };
 }
 
-export function closeSubscribers() {
+/**
+ * Waits until no delivery has arrived for 500 ms (at most 30 s): a run the client could not keep up with
+ * leaves messages in the socket buffers, and the next run must not start behind them.
+ */
+export async function quiesce() {
+  const until = nowMs() + 30_000;
+  let last = received;
+  let quietSince = nowMs();
+  while (nowMs() < until && nowMs() - quietSince < 500) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (received !== last) {
+      last = received;
+      quietSince = nowMs();
+    }
+  }
+}
+
+export async function closeSubscribers() {
   for (const close of closers.splice(0)) close();
   grpcSessions.length = 0;
+  await quiesce();
   opened = 0;
   failed = 0;
 }
@@ -273,6 +291,7 @@ export async function publish(job: {
   const publishedAt = nowMs();
   while (delivered < expected && nowMs() < publishedAt + job.drainS * 1000) await new Promise((r) => setTimeout(r, 10));
   onDelivery = () => {};
+  await quiesce();
   for (const e of perEvent.values())
     if (e.got === job.n) last.recordValue(Math.max(1, Math.round((e.lastAt - e.t) * 1000)));
   const spanS = Math.max(1e-3, ((lastRecv || nowMs()) - start) / 1000);

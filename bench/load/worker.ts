@@ -130,7 +130,7 @@ const commands: Record<string, (args: Args) => Promise<unknown>> = {
   subscribe: (a) => subscribe(a as never),
   warm: (a) => warm(a as never),
   publish: (a) => publish(a as never),
-  close: async () => closeSubscribers(),
+  close: () => closeSubscribers(),
   counters: async () => counters(),
   redisRaw: (a) => redisRaw(a as never),
   replay: (a) => replay(a as never),
