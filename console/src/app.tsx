@@ -12,6 +12,8 @@ import { Home } from './views/home.js';
 import { Login } from './views/login.js';
 import { Mutex } from './views/mutex.js';
 import { Peers } from './views/peers.js';
+import { TriggerPage } from './views/trigger.js';
+import { Triggers } from './views/triggers.js';
 
 const NAV: [string, string][] = [
   ['', 'Entities'],
@@ -19,6 +21,7 @@ const NAV: [string, string][] = [
   ['peers', 'Peers'],
   ['cache', 'Cache'],
   ['mutex', 'Mutex'],
+  ['triggers', 'Triggers'],
 ];
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
@@ -55,7 +58,8 @@ export function App() {
     main.current?.focus();
   }, [pathname]);
 
-  const current = route.page === 'entities' || route.page === 'entity' ? 'home' : route.page;
+  const current =
+    route.page === 'entities' || route.page === 'entity' ? 'home' : route.page === 'trigger' ? 'triggers' : route.page;
   const signedIn = storedToken() !== null;
 
   return (
@@ -112,6 +116,8 @@ export function App() {
         {route.page === 'peers' && <Peers />}
         {route.page === 'cache' && <Cache />}
         {route.page === 'mutex' && <Mutex />}
+        {route.page === 'triggers' && <Triggers />}
+        {route.page === 'trigger' && <TriggerPage key={route.name} name={route.name} />}
         {route.page === 'login' && <Login connection={connection} />}
         {route.page === 'missing' && (
           <Empty>

@@ -14,6 +14,8 @@ export type Route =
   | { page: 'peers' }
   | { page: 'cache' }
   | { page: 'mutex' }
+  | { page: 'triggers' }
+  | { page: 'trigger'; name: string }
   | { page: 'login' }
   | { page: 'missing'; path: string };
 
@@ -31,7 +33,8 @@ export function parseRoute(pathname: string): Route {
   if (first === 'entities' && args.length === 2) return { page: 'entities', domain: args[0]!, type: args[1]! };
   if (first === 'entity' && args.length === 3)
     return { page: 'entity', domain: args[0]!, type: args[1]!, key: args[2]! };
-  if (args.length === 0 && ['events', 'peers', 'cache', 'mutex', 'login'].includes(first)) {
+  if (first === 'trigger' && args.length === 1) return { page: 'trigger', name: args[0]! };
+  if (args.length === 0 && ['events', 'peers', 'cache', 'mutex', 'triggers', 'login'].includes(first)) {
     return { page: first as 'events' };
   }
   return { page: 'missing', path: pathname };
