@@ -106,7 +106,7 @@ describe('scripts/validate-deploy.sh catches mistakes', () => {
       cpSync(join(root, file), join(copy, file), { recursive: true });
     }
     // The build context's sources, unchanged: the Dockerfile's COPY lines must find them.
-    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'src']) {
+    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'console']) {
       symlinkSync(join(root, file), join(copy, file));
     }
     mkdirSync(join(copy, 'scripts'));
