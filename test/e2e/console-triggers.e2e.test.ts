@@ -5,7 +5,8 @@
  * the page; entities written through the API make one event fail (503 with a long Retry-After: it stays the
  * oldest pending event) and another dead-letter after maxAttempts; the page's own refresh shows the cursor,
  * lag, attempts, last error and the dead letter; Replay sends it again, Delete removes the trigger. A creation
- * the server refuses shows its message and creates nothing. Screenshots: .tmp/screenshots/console-trigger*.png.
+ * the server refuses shows its message and creates nothing, as does a private target on a second server without
+ * STATEGATE_TRIGGERS_ALLOW_PRIVATE. Screenshots: .tmp/screenshots/console-trigger*.png.
  */
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { blockOtherOrigins, type LaunchedBrowser, launchBrowser, saveScreenshot } from '../support/browser.js';
@@ -191,6 +192,35 @@ it('replays a dead letter from the page (the receiver gets it) and deletes the t
   // A trigger page for a name that does not exist says so.
   await page.goto(`${server.url}/console/trigger/orders`);
   await expect_(() => page.getByRole('alert').getAttribute('data-code'), 'NOT_FOUND');
+});
+
+it('refuses a private target unless STATEGATE_TRIGGERS_ALLOW_PRIVATE=true, with the reason in the page', async () => {
+  const strict = await spawnStoredServer({ STATEGATE_METRICS_PORT: '0' });
+  const strictContext = await browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const strictBlocked = await blockOtherOrigins(strictContext, strict.url);
+    const strictPage = await strictContext.newPage();
+    await strictPage.goto(`${strict.url}/console/triggers`);
+    for (const [label, value] of Object.entries({
+      Name: 'private',
+      URL: receiver.url,
+      'Domain glob': 'shop',
+      'Type glob': 'order',
+      Secret: newSecret(),
+    })) {
+      await strictPage.getByLabel(new RegExp(`^${label}`)).fill(value);
+    }
+    await strictPage.getByRole('button', { name: 'Create trigger' }).click();
+    const alert = strictPage.getByRole('alert');
+    await expect_(() => alert.getAttribute('data-code'), 'INVALID_ARGUMENT');
+    expect(oneLine(await alert.textContent())).toContain('set STATEGATE_TRIGGERS_ALLOW_PRIVATE=true');
+    const listed = await gql<{ listTriggers: unknown[] }>(`${strict.url}/api/graphql`, LIST);
+    expect(listed.data?.listTriggers).toEqual([]);
+    expect(strictBlocked).toEqual([]);
+  } finally {
+    await strictContext.close();
+    await strict.close();
+  }
 });
 
 it('is readable on a phone-sized screen', async () => {
