@@ -6,7 +6,8 @@
  * oldest pending event) and another dead-letter after maxAttempts; the page's own refresh shows the cursor,
  * lag, attempts, last error and the dead letter; Replay sends it again, Delete removes the trigger. A creation
  * the server refuses shows its message and creates nothing, as does a private target on a second server without
- * STATEGATE_TRIGGERS_ALLOW_PRIVATE. Screenshots: .tmp/screenshots/console-trigger*.png.
+ * STATEGATE_TRIGGERS_ALLOW_PRIVATE; a policy that denies triggers reads as a clean note (a third server).
+ * Screenshots: .tmp/screenshots/console-trigger*.png.
  */
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { blockOtherOrigins, type LaunchedBrowser, launchBrowser, saveScreenshot } from '../support/browser.js';
@@ -220,6 +221,31 @@ it('refuses a private target unless STATEGATE_TRIGGERS_ALLOW_PRIVATE=true, with 
   } finally {
     await strictContext.close();
     await strict.close();
+  }
+});
+
+it('reads a policy that denies triggers as a clean "not allowed by policy" note', async () => {
+  const policy = `package stategate.authz
+default allow := false
+allow if not startswith(input.method, "/stategate.TriggerService/")
+`;
+  const guarded = await spawnStoredServer({
+    STATEGATE_METRICS_PORT: '0',
+    STATEGATE_REQUEST_POLICY: Buffer.from(policy).toString('base64'),
+  });
+  const guardedContext = await browser.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const guardedBlocked = await blockOtherOrigins(guardedContext, guarded.url);
+    const guardedPage = await guardedContext.newPage();
+    await guardedPage.goto(`${guarded.url}/console/triggers`);
+    const alert = guardedPage.getByRole('alert');
+    await expect_(() => alert.getAttribute('data-code'), 'PERMISSION_DENIED');
+    expect(oneLine(await alert.textContent())).toContain('Not allowed by policy — Could not list the triggers');
+    await saveScreenshot(guardedPage, 'console-triggers-denied');
+    expect(guardedBlocked).toEqual([]);
+  } finally {
+    await guardedContext.close();
+    await guarded.close();
   }
 });
 
