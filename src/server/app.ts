@@ -48,7 +48,7 @@ export async function startApp(config: Config, logger: AppLogger): Promise<App> 
   // Policies compile first: a policy that cannot load stops the server before any database is opened.
   const access = await createAccessPolicy(config, logger.child({ component: 'policy' }));
   const operations = createOperationsMetrics(config.metrics, logger.child({ component: 'metrics' }));
-  const tracing = createTracing(config.tracing, logger.child({ component: 'tracing' }));
+  const tracing = await createTracing(config.tracing, logger.child({ component: 'tracing' }));
   const rawStorage = await createStorage(config.storage, logger.child({ component: 'storage' }));
   const storage = operations.instrument(tracing.storage(rawStorage));
   const bus = tracing.bus(await createBus(config.channel, logger.child({ component: 'bus' })));

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { TracingConfig } from '../../config/tracing-config.js';
 import type { BusProvider } from '../../core/ports/bus.js';
 import type { Logger } from '../../core/ports/logger.js';
@@ -8,7 +7,6 @@ import { noTracer, type Tracer } from '../../core/ports/tracer.js';
 import { redactUrl } from '../../providers/redact-url.js';
 import { STATEGATE_VERSION } from '../version.js';
 import { createHttpSpans, type TracedServe } from './http-span.js';
-import { createTracerProvider } from './otel-provider.js';
 import { createOtelTracer } from './otel-tracer.js';
 import { traceBus, traceStorage } from './traced-providers.js';
 
@@ -32,8 +30,13 @@ const off: Tracing = {
   close: async () => {},
 };
 
-export function createTracing(config: TracingConfig | null, logger: Logger): Tracing {
+export async function createTracing(config: TracingConfig | null, logger: Logger): Promise<Tracing> {
   if (config === null) return off;
+  // The SDK and exporters load only when tracing is on: a server without it never pays their memory.
+  const [{ createTracerProvider }, { W3CTraceContextPropagator }] = await Promise.all([
+    import('./otel-provider.js'),
+    import('@opentelemetry/core'),
+  ]);
   const provider = createTracerProvider(config);
   const otelTracer = provider.getTracer('stategate', STATEGATE_VERSION);
   const propagator = new W3CTraceContextPropagator();
