@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /** Where the web console keeps the JWT its login took (localStorage); GraphiQL sends it as a bearer token. */
@@ -41,21 +40,24 @@ const HEADERS_FROM_LOGIN = `(function () {
  * `@graphql-yoga/render-graphiql` bundles what Yoga's default loads from a CDN, so GraphiQL works offline.
  * Opens on two tabs (the seed mutation and a `streamEvents` subscription), subscribes over SSE (plain HTTP,
  * so the Authorization header applies to subscriptions as to queries), and prefills that header from the
- * console's login. The page (about 9 MB) is rendered once.
+ * console's login. The page (about 9 MB) is rendered once, on the first visit: the renderer and its assets
+ * are loaded only then, so a server nobody opens GraphiQL on does not hold them in memory.
  */
-export function createGraphiqlRenderer(seedQuery: string): (options: GraphiQLOptions) => string {
-  let page: string | undefined;
+export function createGraphiqlRenderer(seedQuery: string): (options: GraphiQLOptions) => Promise<string> {
+  let page: Promise<string> | undefined;
   return (options) => {
-    page ??= renderGraphiQL({
-      ...options,
-      subscriptionsProtocol: 'SSE',
-      headers: HEADERS_PLACEHOLDER,
-      defaultHeaders: HEADERS_PLACEHOLDER,
-      defaultTabs: [
-        { query: seedQuery, headers: HEADERS_PLACEHOLDER },
-        { query: GRAPHIQL_STREAM_QUERY, headers: HEADERS_PLACEHOLDER },
-      ],
-    }).replaceAll(JSON.stringify(HEADERS_PLACEHOLDER), HEADERS_FROM_LOGIN);
+    page ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) =>
+      renderGraphiQL({
+        ...options,
+        subscriptionsProtocol: 'SSE',
+        headers: HEADERS_PLACEHOLDER,
+        defaultHeaders: HEADERS_PLACEHOLDER,
+        defaultTabs: [
+          { query: seedQuery, headers: HEADERS_PLACEHOLDER },
+          { query: GRAPHIQL_STREAM_QUERY, headers: HEADERS_PLACEHOLDER },
+        ],
+      }).replaceAll(JSON.stringify(HEADERS_PLACEHOLDER), HEADERS_FROM_LOGIN),
+    );
     return page;
   };
 }
