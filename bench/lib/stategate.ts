@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { type Pinned, ROOT, SERVER_CORE, sleep, spawnPinned } from './proc.js';
 
 /** The storage providers, in the server's config form; the URLs are the test services' (scripts/services.sh). */
-export type Provider = 'sqlite' | 'postgres' | 'mysql' | 'mongo';
-export const PROVIDERS: Provider[] = ['sqlite', 'postgres', 'mysql', 'mongo'];
+export type Provider = 'sqlite' | 'postgres' | 'mysql' | 'mongo' | 'cassandra';
+export const PROVIDERS: Provider[] = ['sqlite', 'postgres', 'mysql', 'mongo', 'cassandra'];
 
 const env = process.env;
 export const URLS = {
   postgres: env.STATEGATE_TEST_POSTGRES_URL ?? 'postgres://stategate:stategate@127.0.0.1:5432/stategate',
   mysql: env.STATEGATE_TEST_MYSQL_URL ?? 'mysql://stategate:stategate@127.0.0.1:3306/stategate',
   mongo: env.STATEGATE_TEST_MONGO_URL ?? 'mongodb://127.0.0.1:27017/stategate',
+  cassandra: env.STATEGATE_TEST_CASSANDRA_ADDR ?? '127.0.0.1:9042',
   redis: env.STATEGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   nats: env.STATEGATE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
 };
@@ -71,6 +72,13 @@ function storageConfig(o: StategateOptions, dir: string): string {
         addr: URLS.mongo,
         database: o.mongoDatabase ?? `bench_${Date.now().toString(36)}`,
         poolSize: 20,
+      });
+    case 'cassandra':
+      // A keyspace of its own per server, as for mongo: a run never reads an earlier run's log.
+      return JSON.stringify({
+        name: 'cassandra',
+        addr: URLS.cassandra,
+        keyspace: `stategate_bench_${Date.now().toString(36)}`,
       });
   }
 }
