@@ -1,8 +1,8 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { StategateError, unavailable } from '../../../core/errors.js';
 import type { TriggerStore } from '../../../core/ports/trigger-store.js';
-import type { DeadLetter, TriggerRecord } from '../../../core/triggers/model.js';
-import { specFromJson, specToJson } from '../../../core/triggers/stored-spec.js';
+import { specToJson } from '../../../core/triggers/stored-spec.js';
+import { letterFromRow, type SqlLetterRow, type SqlTriggerRow, triggerFromRow } from '../sql-trigger-rows.js';
 
 // Names are bounded (64 characters, core/triggers/validate-trigger.ts) and event ids are uuids, so both fit a key.
 const SCHEMA = [
@@ -41,9 +41,9 @@ export function createMysqlTriggerStore(pool: Pool, isClosed: () => boolean): Tr
     if (err instanceof StategateError) throw err;
     throw unavailable(`trigger storage failed: ${(err as Error).message}`, err);
   };
-  const rows = async (sql: string, values: unknown[] = []) => {
+  const rows = async <Row extends object = Record<string, unknown>>(sql: string, values: unknown[] = []) => {
     if (isClosed()) throw unavailable('storage is closed');
-    const [result] = await pool.query<RowDataPacket[]>(sql, values).catch(fail);
+    const [result] = await pool.query<(Row & RowDataPacket)[]>(sql, values).catch(fail);
     return result;
   };
   const exec = async (sql: string, values: unknown[] = []) => {
@@ -92,11 +92,11 @@ export function createMysqlTriggerStore(pool: Pool, isClosed: () => boolean): Tr
       return result.affectedRows === 1;
     },
     async get(name) {
-      const found = await rows(`SELECT ${COLUMNS} FROM stategate_triggers WHERE name = ?`, [name]);
-      return found[0] ? toRecord(found[0]) : null;
+      const found = await rows<SqlTriggerRow>(`SELECT ${COLUMNS} FROM stategate_triggers WHERE name = ?`, [name]);
+      return found[0] ? triggerFromRow(found[0]) : null;
     },
     async list() {
-      return (await rows(`SELECT ${COLUMNS} FROM stategate_triggers ORDER BY name`)).map(toRecord);
+      return (await rows<SqlTriggerRow>(`SELECT ${COLUMNS} FROM stategate_triggers ORDER BY name`)).map(triggerFromRow);
     },
     async delete(name) {
       const result = await exec('DELETE FROM stategate_triggers WHERE name = ?', [name]);
@@ -130,12 +130,12 @@ export function createMysqlTriggerStore(pool: Pool, isClosed: () => boolean): Tr
         );
       }),
     async listDeadLetters(name, { limit, replayOnly }) {
-      const found = await rows(
+      const found = await rows<SqlLetterRow>(
         `SELECT ${LETTER_COLUMNS} FROM stategate_trigger_dead_letters
          WHERE trigger_name = ? ${replayOnly ? 'AND replay' : ''} ORDER BY position LIMIT ?`,
         [name, limit],
       );
-      return found.map(toLetter);
+      return found.map(letterFromRow);
     },
     async countDeadLetters(name) {
       const found = await rows('SELECT COUNT(*) AS n FROM stategate_trigger_dead_letters WHERE trigger_name = ?', [
@@ -167,30 +167,5 @@ export function createMysqlTriggerStore(pool: Pool, isClosed: () => boolean): Tr
           );
         }
       }),
-  };
-}
-
-function toRecord(row: RowDataPacket): TriggerRecord {
-  return {
-    spec: specFromJson(String(row.spec)),
-    position: Number(row.position),
-    epoch: Number(row.epoch),
-    lastError: row.last_error === null ? null : String(row.last_error),
-    attempts: Number(row.attempts),
-    createdAt: Number(row.created_at),
-  };
-}
-
-function toLetter(row: RowDataPacket): DeadLetter {
-  return {
-    eventId: String(row.event_id),
-    position: Number(row.position),
-    domain: String(row.domain),
-    type: String(row.type),
-    key: String(row.key),
-    attempts: Number(row.attempts),
-    lastError: String(row.last_error),
-    time: Number(row.time),
-    replay: Number(row.replay) === 1,
   };
 }

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { StategateError, unavailable } from '../../../core/errors.js';
 import type { TriggerStore } from '../../../core/ports/trigger-store.js';
-import type { DeadLetter, TriggerRecord } from '../../../core/triggers/model.js';
-import { specFromJson, specToJson } from '../../../core/triggers/stored-spec.js';
+import { specToJson } from '../../../core/triggers/stored-spec.js';
+import { letterFromRow, triggerFromRow } from '../sql-trigger-rows.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS stategate_triggers (
@@ -104,11 +104,11 @@ export function createPostgresTriggerStore(pool: pg.Pool, isClosed: () => boolea
     },
     async get(name) {
       const { rows } = await query<TriggerRow>(`SELECT ${COLUMNS} FROM stategate_triggers WHERE name = $1`, [name]);
-      return rows[0] ? toRecord(rows[0]) : null;
+      return rows[0] ? triggerFromRow(rows[0]) : null;
     },
     async list() {
       const { rows } = await query<TriggerRow>(`SELECT ${COLUMNS} FROM stategate_triggers ORDER BY name COLLATE "C"`);
-      return rows.map(toRecord);
+      return rows.map(triggerFromRow);
     },
     async delete(name) {
       const { rowCount } = await query('DELETE FROM stategate_triggers WHERE name = $1', [name]);
@@ -146,7 +146,7 @@ export function createPostgresTriggerStore(pool: pg.Pool, isClosed: () => boolea
          WHERE trigger_name = $1 ${replayOnly ? 'AND replay' : ''} ORDER BY position LIMIT $2`,
         [name, limit],
       );
-      return rows.map(toLetter);
+      return rows.map(letterFromRow);
     },
     async countDeadLetters(name) {
       const { rows } = await query<{ n: string }>(
@@ -177,30 +177,5 @@ export function createPostgresTriggerStore(pool: pg.Pool, isClosed: () => boolea
       );
       return rows[0]?.ok === true;
     },
-  };
-}
-
-function toRecord(row: TriggerRow): TriggerRecord {
-  return {
-    spec: specFromJson(row.spec),
-    position: Number(row.position),
-    epoch: Number(row.epoch),
-    lastError: row.last_error,
-    attempts: Number(row.attempts),
-    createdAt: Number(row.created_at),
-  };
-}
-
-function toLetter(row: LetterRow): DeadLetter {
-  return {
-    eventId: row.event_id,
-    position: Number(row.position),
-    domain: row.domain,
-    type: row.type,
-    key: row.key,
-    attempts: Number(row.attempts),
-    lastError: row.last_error,
-    time: Number(row.time),
-    replay: row.replay,
   };
 }

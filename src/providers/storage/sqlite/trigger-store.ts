@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { StategateError, unavailable } from '../../../core/errors.js';
 import type { TriggerStore } from '../../../core/ports/trigger-store.js';
-import type { DeadLetter, TriggerRecord } from '../../../core/triggers/model.js';
-import { specFromJson, specToJson } from '../../../core/triggers/stored-spec.js';
+import { specToJson } from '../../../core/triggers/stored-spec.js';
+import { letterFromRow, triggerFromRow } from '../sql-trigger-rows.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS stategate_triggers (
@@ -82,9 +82,9 @@ export function createSqliteTriggerStore(db: Database.Database, isClosed: () => 
     get: (name) =>
       run((s) => {
         const row = s.get.get(name);
-        return row ? toRecord(row) : null;
+        return row ? triggerFromRow(row) : null;
       }),
-    list: () => run((s) => s.list.all().map(toRecord)),
+    list: () => run((s) => s.list.all().map(triggerFromRow)),
     delete: (name) => run((s) => s.delete.run(name).changes === 1),
     claim: (name) =>
       run((s) => {
@@ -114,7 +114,7 @@ export function createSqliteTriggerStore(db: Database.Database, isClosed: () => 
         })(),
       ),
     listDeadLetters: (name, { limit, replayOnly }) =>
-      run((s) => (replayOnly ? s.replayLetters : s.letters).all(name, BigInt(limit)).map(toLetter)),
+      run((s) => (replayOnly ? s.replayLetters : s.letters).all(name, BigInt(limit)).map(letterFromRow)),
     countDeadLetters: (name) => run((s) => Number(s.countLetters.get(name)?.n ?? 0n)),
     markReplay: (name, eventIds) =>
       run((s) =>
@@ -183,30 +183,5 @@ function prepare(db: Database.Database) {
       `UPDATE stategate_trigger_dead_letters SET attempts = ?, last_error = ?, time = ?, replay = 0
        WHERE trigger_name = ? AND event_id = ?`,
     ),
-  };
-}
-
-function toRecord(row: TriggerRow): TriggerRecord {
-  return {
-    spec: specFromJson(row.spec),
-    position: Number(row.position),
-    epoch: Number(row.epoch),
-    lastError: row.last_error,
-    attempts: Number(row.attempts),
-    createdAt: Number(row.created_at),
-  };
-}
-
-function toLetter(row: LetterRow): DeadLetter {
-  return {
-    eventId: row.event_id,
-    position: Number(row.position),
-    domain: row.domain,
-    type: row.type,
-    key: row.key,
-    attempts: Number(row.attempts),
-    lastError: row.last_error,
-    time: Number(row.time),
-    replay: row.replay === 1n,
   };
 }
