@@ -2,24 +2,10 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Histogram } from 'prom-client';
 import type { StorageProvider } from '../../core/ports/storage.js';
 import { BATCH_COMMITTED_CHANNEL, type BatchCommitted } from '../../providers/storage/batch-channel.js';
+import { STORAGE_CALLS, type StorageCall } from '../storage-calls.js';
 
-type TimedOperation = Exclude<keyof StorageProvider, 'name'>;
-
-/** Every call core makes on storage; each is timed under its own `operation` label. */
-const OPERATIONS: readonly TimedOperation[] = [
-  'append',
-  'getEntity',
-  'getEntities',
-  'getEventByVersion',
-  'getEventAt',
-  'getEvent',
-  'searchEntities',
-  'searchEvents',
-  'listTypes',
-  'readLog',
-  'headPosition',
-  'close',
-];
+/** Every call core makes on storage, and closing it; each is timed under its own `operation` label. */
+const OPERATIONS: readonly StorageCall[] = [...STORAGE_CALLS, 'close'];
 
 /**
  * `storage` with each call timed into `duration` (labels operation and outcome ok | error), and the sizes

@@ -1,26 +1,11 @@
 import type { BusProvider } from '../../core/ports/bus.js';
 import type { StorageProvider } from '../../core/ports/storage.js';
 import type { Tracer } from '../../core/ports/tracer.js';
-
-type StorageCall = Exclude<keyof StorageProvider, 'name'>;
-
-/** The storage calls a request makes (background log polling has no trace and is not traced). */
-const STORAGE_CALLS: readonly StorageCall[] = [
-  'append',
-  'getEntity',
-  'getEntities',
-  'getEventByVersion',
-  'getEventAt',
-  'getEvent',
-  'searchEntities',
-  'searchEvents',
-  'listTypes',
-  'readLog',
-  'headPosition',
-];
+import { STORAGE_CALLS } from '../storage-calls.js';
 
 /** `storage` with each call a `storage.<call>` span of the request's trace (db.system = the provider). */
 export function traceStorage(storage: StorageProvider, tracer: Tracer): StorageProvider {
+  // Only calls made inside a traced request become spans: background log polling has no trace.
   return traced(storage, 'storage', STORAGE_CALLS, tracer, { 'db.system.name': storage.name });
 }
 
