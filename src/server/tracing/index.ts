@@ -5,7 +5,7 @@ import type { Logger } from '../../core/ports/logger.js';
 import type { StorageProvider } from '../../core/ports/storage.js';
 import { noTracer, type Tracer } from '../../core/ports/tracer.js';
 import { redactUrl } from '../../providers/redact-url.js';
-import { STATEGATE_VERSION } from '../version.js';
+import { STATEGATE_VERSION } from '../../version.js';
 import { createHttpSpans, type TracedServe } from './http-span.js';
 import { createOtelTracer } from './otel-tracer.js';
 import { traceBus, traceStorage } from './traced-providers.js';

@@ -16,7 +16,7 @@ import {
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from '../../config/tracing-config.js';
-import { STATEGATE_VERSION } from '../version.js';
+import { STATEGATE_VERSION } from '../../version.js';
 
 /**
  * The OpenTelemetry SDK as the config asks: a batching processor in front of the OTLP/HTTP exporter, the

@@ -3,11 +3,11 @@
  * `google.api.http` rules, parameters and schemas from the message descriptors (in their protojson
  * form), descriptions from the proto's comments (src/generated/stategate_docs.ts).
  */
-import { readFileSync } from 'node:fs';
 import { type DescField, type DescMessage, ScalarType } from '@bufbuild/protobuf';
 import { Code } from '../../core/errors.js';
 import { Method } from '../../core/methods.js';
 import { stategateDocs, stategateFileDoc } from '../../generated/stategate_docs.js';
+import { STATEGATE_VERSION } from '../../version.js';
 import type { RestRoute } from './routes.js';
 import { httpStatusOf } from './status.js';
 
@@ -264,18 +264,6 @@ function operation(route: RestRoute, components: Components): Json {
   return op;
 }
 
-function packageVersion(): string {
-  try {
-    // src/transports/rest and dist/transports/rest are both three levels below the package root.
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 const STATUS_TABLE = Object.entries(httpStatusOf)
   .map(([name, status]) => `| ${Code[name as keyof typeof Code]} | ${name} | ${status} |`)
   .join('\n');
@@ -294,7 +282,7 @@ export function createOpenApiDocument(routes: readonly RestRoute[]): Json {
     openapi: '3.1.0',
     info: {
       title: 'stategate REST API',
-      version: packageVersion(),
+      version: STATEGATE_VERSION,
       description:
         `${stategateFileDoc}\n\n` +
         'JSON is protojson: 64-bit integers are decimal strings, timestamps RFC 3339 strings; a request may ' +
