@@ -8,4 +8,8 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
+  // cassandra-driver 4.10 can keep two sockets to the node open after its client shut down (seen once in a
+  // clean-clone CI run, after a test restarted Cassandra); they would keep the run from ever ending. The
+  // results are complete when jest reaches this point, so it exits instead of waiting on them.
+  forceExit: true,
 };
