@@ -100,16 +100,16 @@ describe('setCache / getCache', () => {
 
   it('forgets a value at its exp', async () => {
     const key = uid();
-    ok(await a.setCache({ domain: D, key, value: 'short-lived', exp: inFuture(400) }));
+    ok(await a.setCache({ domain: D, key, value: 'short-lived', exp: inFuture(1500) }));
     expect(ok(await a.getCache({ domain: D, key })).getCache.value).toBe('short-lived');
-    await sleep(550);
+    await sleep(1700);
     expectError(await a.getCache({ domain: D, key }), 'NOT_FOUND');
   });
 
   it('a value set again after expiring is there again', async () => {
     const key = uid();
-    ok(await a.setCache({ domain: D, key, value: 1, exp: inFuture(100) }));
-    await sleep(200);
+    ok(await a.setCache({ domain: D, key, value: 1, exp: inFuture(1500) }));
+    await sleep(1700);
     expectError(await a.getCache({ domain: D, key }), 'NOT_FOUND');
     ok(await a.setCache({ domain: D, key, value: 2 }));
     expect(ok(await a.getCache({ domain: D, key })).getCache.value).toBe(2);

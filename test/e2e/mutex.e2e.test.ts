@@ -122,9 +122,9 @@ describe('unlockMutex', () => {
 describe('expiry', () => {
   it('frees the key at exp; the next lease has a higher fencing number and the old token is stale', async () => {
     const key = uid();
-    const first = await lease(key, inFuture(400));
+    const first = await lease(key, inFuture(1500));
     expectError(await a.lock({ domain: D, key }), 'ALREADY_EXISTS');
-    await sleep(550);
+    await sleep(1700);
     const second = await lease(key);
     expect(BigInt(second.fencing) > BigInt(first.fencing)).toBe(true);
     expectError(await a.unlock({ domain: D, key, token: first.token }), 'FAILED_PRECONDITION');
@@ -133,8 +133,8 @@ describe('expiry', () => {
 
   it('an expired lease unlocked with its token is FAILED_PRECONDITION', async () => {
     const key = uid();
-    const held = await lease(key, inFuture(150));
-    await sleep(300);
+    const held = await lease(key, inFuture(1500));
+    await sleep(1700);
     expectError(await a.unlock({ domain: D, key, token: held.token }), 'FAILED_PRECONDITION');
   });
 });

@@ -19,10 +19,10 @@ describe('memory providers keep memory bounded', () => {
   it('the bus sweeper drops expired claims and unsubscribing drops empty topics', async () => {
     const bus = createMemoryBus({ sweepIntervalMs: 20 });
     try {
-      for (let i = 0; i < 50; i++) await bus.claim(`k${i}`, 30);
+      for (let i = 0; i < 50; i++) await bus.claim(`k${i}`, 1000);
       await bus.claim('long', 60_000);
       expect(bus.claimCount).toBe(51);
-      await sleep(120);
+      await sleep(1200);
       expect(bus.claimCount).toBe(1);
       const stop = await bus.subscribe('t', () => {});
       expect(bus.topicCount).toBe(1);
@@ -37,10 +37,10 @@ describe('memory providers keep memory bounded', () => {
     const cache = createMemoryCache({ sweepIntervalMs: 20 });
     try {
       for (let i = 0; i < 50; i++)
-        await cache.set({ domain: 'd', key: `k${i}`, value: i, exp: new Date(Date.now() + 30) });
+        await cache.set({ domain: 'd', key: `k${i}`, value: i, exp: new Date(Date.now() + 1000) });
       await cache.set({ domain: 'd', key: 'forever', value: 1 });
       expect(cache.size).toBe(51);
-      await sleep(120);
+      await sleep(1200);
       expect(cache.size).toBe(1);
     } finally {
       await cache.close();
@@ -50,10 +50,10 @@ describe('memory providers keep memory bounded', () => {
   it('the mutex sweeper drops expired leases but fencing keeps rising', async () => {
     const mutex = createMemoryMutex({ sweepIntervalMs: 20 });
     try {
-      const first = await mutex.lock({ domain: 'd', key: 'k' }, 30);
-      for (let i = 0; i < 50; i++) await mutex.lock({ domain: 'd', key: `k${i}` }, 30);
+      const first = await mutex.lock({ domain: 'd', key: 'k' }, 1000);
+      for (let i = 0; i < 50; i++) await mutex.lock({ domain: 'd', key: `k${i}` }, 1000);
       expect(mutex.leaseCount).toBe(51);
-      await sleep(120);
+      await sleep(1200);
       expect(mutex.leaseCount).toBe(0);
       const next = await mutex.lock({ domain: 'd', key: 'k' }, 30);
       expect(next!.fencing).toBeGreaterThan(first!.fencing);
